@@ -1,0 +1,36 @@
+/**
+ * Errors thrown by the framework itself (misconfiguration, misuse). Each has a
+ * stable `code` users can search for; the message names the cause and the fix.
+ * Errors meant for HTTP clients are {@link HttpError}s instead.
+ */
+export class SluiceError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SluiceError';
+    this.code = code;
+  }
+}
+
+/** Stable codes of the errors `@sluice/core` throws. */
+export const ErrorCodes = {
+  /** Two routes share a method and a path shape. */
+  RouteConflict: 'SLUICE_ROUTE_CONFLICT',
+  /** A route path pattern cannot be parsed. */
+  RouteInvalidPath: 'SLUICE_ROUTE_INVALID_PATH',
+  /** A controller or request handler cannot be resolved from the container. */
+  UnresolvedDependency: 'SLUICE_UNRESOLVED_DEPENDENCY',
+  /** A class passed to `useControllers` has no routes. */
+  ControllerWithoutRoutes: 'SLUICE_CONTROLLER_WITHOUT_ROUTES',
+  /** `start()` on a host that is already listening, or `build()` twice. */
+  HostState: 'SLUICE_HOST_STATE',
+  /** A plugin tried to decorate the request with a name already taken. */
+  RequestDecoratorConflict: 'SLUICE_REQUEST_DECORATOR_CONFLICT',
+  /** The body of a request was read after it had been consumed as a stream. */
+  BodyConsumed: 'SLUICE_BODY_CONSUMED',
+  /** An invalid configuration value. */
+  InvalidConfiguration: 'SLUICE_INVALID_CONFIGURATION',
+  /** A handler returned a value that cannot be turned into a response. */
+  InvalidHandlerResult: 'SLUICE_INVALID_HANDLER_RESULT',
+} as const;

@@ -1,0 +1,23 @@
+export { HttpServer } from './server/HttpServer.js';
+export { HttpServerBuilder } from './server/HttpServerBuilder.js';
+export { HttpHost } from './server/HttpHost.js';
+export { ServerConfiguration, type CompressionOptions } from './server/ServerConfiguration.js';
+
+export { HttpRequest, type RequestBag } from './http/HttpRequest.js';
+export { HttpResponse, type ResponseContent, type ResponseFile, type HeaderValue } from './http/HttpResponse.js';
+export { HttpError } from './http/HttpError.js';
+export type { CookieOptions } from './http/cookies.js';
+
+export { Router, type RouteOptions } from './routing/Router.js';
+export { RouteMethod } from './routing/RouteMethod.js';
+
+export { Route, RouteGet, RoutePost, RoutePut, RoutePatch, RouteDelete, RoutePrefix, UseHandler } from './decorators/routeDecorators.js';
+
+export type { RequestHandler, RequestHandlerType, RouteHandler, HandlerResult, ErrorHandler } from './pipeline/RequestHandler.js';
+export type { CorsPolicy } from './pipeline/CorsPolicy.js';
+export type { StaticFilesOptions } from './static/staticFiles.js';
+export type { ControllerClass } from './pipeline/compileController.js';
+
+export type { SluicePlugin, PluginContext } from './plugins.js';
+export { SluiceError, ErrorCodes } from './errors.js';
+export type { InjectOptions, InjectResponse } from './testing/inject.js';

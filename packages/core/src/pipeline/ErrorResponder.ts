@@ -1,0 +1,70 @@
+import { STATUS_CODES } from 'node:http';
+import type { Logger } from 'pino';
+import type { HttpRequest } from '../http/HttpRequest.js';
+import { HttpError } from '../http/HttpError.js';
+import { HttpResponse } from '../http/HttpResponse.js';
+import type { ErrorHandler } from './RequestHandler.js';
+import type { ResponseWriter } from './ResponseWriter.js';
+
+/**
+ * Answers a request that failed: the user's error handler first, else a JSON
+ * body shaped as Fastify and NestJS users know it (`statusCode`, `error`,
+ * `message`, and `code` when the error has one). A non-HTTP error is a 500 whose
+ * body says nothing about the cause; the stack goes to the log only.
+ */
+export class ErrorResponder {
+  readonly #writer: ResponseWriter;
+  readonly #logger: Logger | undefined;
+  readonly #errorHandler: ErrorHandler | undefined;
+
+  constructor(writer: ResponseWriter, logger: Logger | undefined, errorHandler: ErrorHandler | undefined) {
+    this.#writer = writer;
+    this.#logger = logger;
+    this.#errorHandler = errorHandler;
+  }
+
+  /** Never rejects: an error while answering an error ends the socket instead. */
+  async respond(request: HttpRequest, error: unknown): Promise<void> {
+    const res = request.rawResponse;
+    if (!(error instanceof HttpError) || error.status >= 500) {
+      this.#logger?.error({ err: error, reqId: request.id, method: request.method, url: request.url }, 'request failed');
+    }
+    if (res.headersSent || res.destroyed) {
+      // Mid-stream failure: the status is gone already; cut the response so the client sees it broke.
+      if (!res.destroyed) res.destroy(error instanceof Error ? error : undefined);
+      return;
+    }
+    try {
+      let response: HttpResponse | undefined;
+      if (this.#errorHandler !== undefined) {
+        try {
+          response = (await this.#errorHandler(error, request)) ?? undefined;
+        } catch (handlerError) {
+          this.#logger?.error({ err: handlerError, reqId: request.id }, 'the error handler threw');
+        }
+      }
+      await this.#writer.write(request, response ?? defaultErrorResponse(error));
+    } catch (writeError) {
+      this.#logger?.error({ err: writeError, reqId: request.id }, 'could not write the error response');
+      if (!res.destroyed) res.destroy();
+    }
+  }
+}
+
+/** The default body for an error: `{ statusCode, error, message[, code] }`. */
+export function defaultErrorResponse(error: unknown): HttpResponse {
+  if (error instanceof HttpError) {
+    const body: Record<string, unknown> = {
+      statusCode: error.status,
+      error: STATUS_CODES[error.status] ?? 'Error',
+      message: error.message,
+    };
+    if (error.code !== undefined) body.code = error.code;
+    const response = HttpResponse.json(body, error.status);
+    if (error.headers) for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+    // The rest of an unread oversized body is not worth reading: close after answering.
+    if (error.status === 413) response.setHeader('connection', 'close');
+    return response;
+  }
+  return HttpResponse.json({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }, 500);
+}

@@ -1,0 +1,201 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { HttpError } from '../http/HttpError.js';
+import { type HttpRequest, type RequestSettings } from '../http/HttpRequest.js';
+import { HttpResponse } from '../http/HttpResponse.js';
+import type { Router } from '../routing/Router.js';
+import type { RouteLookup } from '../routing/RouteTree.js';
+import type { CompiledRoute } from './CompiledRoute.js';
+import { isPreflight, preflightHeaders, type CorsPolicy } from './CorsPolicy.js';
+import type { ErrorResponder } from './ErrorResponder.js';
+import type { ResponseWriter } from './ResponseWriter.js';
+
+/** The constructor the dispatcher builds requests with: the host's own subclass, carrying plugin decorations. */
+export type RequestClass = new (
+  raw: IncomingMessage,
+  rawResponse: ServerResponse,
+  params: Record<string, string> | undefined,
+  settings: RequestSettings,
+  queryStart?: number,
+) => HttpRequest;
+
+export interface DispatcherOptions {
+  readonly router: Router;
+  readonly requestClass: RequestClass;
+  readonly settings: RequestSettings;
+  readonly writer: ResponseWriter;
+  readonly errors: ErrorResponder;
+  readonly cors: CorsPolicy | undefined;
+  /** Time a handler has to start answering, ms; 0 = no limit. */
+  readonly requestTimeout: number;
+  /** Logger for one access line per request, or undefined for none. */
+  readonly accessLogger: Logger | undefined;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * One request's way through the host: match → the route's prebuilt chain →
+ * write. It is the hottest code in the framework, so it is shaped for that:
+ * `handle` is a bound field (no closure per request); a route without request
+ * handlers calls its function directly and, when that returns synchronously,
+ * writes without creating a promise; the request object computes its fields lazily.
+ */
+export class RequestDispatcher {
+  readonly #router: Router;
+  readonly #Request: RequestClass;
+  readonly #settings: RequestSettings;
+  readonly #writer: ResponseWriter;
+  readonly #errors: ErrorResponder;
+  readonly #cors: CorsPolicy | undefined;
+  readonly #requestTimeout: number;
+  readonly #accessLogger: Logger | undefined;
+
+  constructor(options: DispatcherOptions) {
+    this.#router = options.router;
+    this.#Request = options.requestClass;
+    this.#settings = options.settings;
+    this.#writer = options.writer;
+    this.#errors = options.errors;
+    this.#cors = options.cors;
+    this.#requestTimeout = options.requestTimeout;
+    this.#accessLogger = options.accessLogger;
+  }
+
+  /** The node:http request listener. */
+  readonly handle = (raw: IncomingMessage, res: ServerResponse): void => {
+    const url = raw.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const path = queryStart < 0 ? url : url.slice(0, queryStart);
+    const lookup = this.#router.match(raw.method ?? 'GET', path);
+    if (lookup.kind === 'found') {
+      const request = new this.#Request(raw, res, lookup.match.params, this.#settings, queryStart);
+      if (this.#accessLogger !== undefined) this.#logAccess(request);
+      const route = lookup.match.value;
+      if (route.before.length === 0 && route.after.length === 0) this.#run(route, request);
+      else void this.#runChain(route, request);
+      return;
+    }
+    const request = new this.#Request(raw, res, undefined, this.#settings, queryStart);
+    if (this.#accessLogger !== undefined) this.#logAccess(request);
+    this.#unmatched(request, lookup);
+  };
+
+  #run(route: CompiledRoute, request: HttpRequest): void {
+    let result: unknown;
+    try {
+      result = route.invoke(request);
+      if (!isThenable(result)) {
+        const written = this.#writer.writeResult(request, result);
+        if (written !== undefined) written.then(undefined, (error: unknown) => this.#fail(request, error));
+        return;
+      }
+    } catch (error) {
+      this.#fail(request, error);
+      return;
+    }
+    this.#settle(request, result);
+  }
+
+  // An asynchronous handler: wait for it, bounded by the request timeout.
+  #settle(request: HttpRequest, pending: PromiseLike<unknown>): void {
+    const timer = this.#requestTimeout > 0 ? setTimeout(this.#onTimeout, this.#requestTimeout, request) : undefined;
+    pending.then(
+      (result) => {
+        if (timer !== undefined) clearTimeout(timer);
+        try {
+          const written = this.#writer.writeResult(request, result);
+          if (written !== undefined) written.then(undefined, (error: unknown) => this.#fail(request, error));
+        } catch (error) {
+          this.#fail(request, error);
+        }
+      },
+      (error: unknown) => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.#fail(request, error);
+      },
+    );
+  }
+
+  readonly #onTimeout = (request: HttpRequest): void => {
+    // A stream (SSE) that already sent its head is not timed out: it answered.
+    if (request.rawResponse.headersSent || request.rawResponse.destroyed) return;
+    const error = new HttpError(503, `The request took longer than ${this.#requestTimeout} ms`, { code: 'SLUICE_REQUEST_TIMEOUT' });
+    request.abort(error);
+    void this.#errors.respond(request, error);
+  };
+
+  // With request handlers: before → route → after, each may answer or replace the answer.
+  async #runChain(route: CompiledRoute, request: HttpRequest): Promise<void> {
+    const timer = this.#requestTimeout > 0 ? setTimeout(this.#onTimeout, this.#requestTimeout, request) : undefined;
+    try {
+      let response: HttpResponse | undefined;
+      for (const handler of route.before) {
+        const early = await handler.before!(request);
+        if (early instanceof HttpResponse) {
+          response = early;
+          break;
+        }
+      }
+      response ??= this.#writer.toResponse(await route.invoke(request));
+      if (!response.hijacked) {
+        for (const handler of route.after) {
+          const replaced = await handler.after!(request, response);
+          if (replaced instanceof HttpResponse) response = replaced;
+        }
+      }
+      if (timer !== undefined) clearTimeout(timer);
+      await this.#writer.write(request, response);
+    } catch (error) {
+      if (timer !== undefined) clearTimeout(timer);
+      await this.#errors.respond(request, error);
+    }
+  }
+
+  #unmatched(request: HttpRequest, lookup: Exclude<RouteLookup<CompiledRoute>, { kind: 'found' }>): void {
+    if (lookup.kind === 'method-not-allowed') {
+      if (request.method === 'OPTIONS') {
+        const headers =
+          this.#cors !== undefined && isPreflight(request) ? (preflightHeaders(this.#cors, request, lookup.allowed) ?? {}) : {};
+        headers['allow'] = lookup.allowed.join(', ');
+        void this.#writer.write(request, new HttpResponse(204, null, headers));
+        return;
+      }
+      this.#fail(
+        request,
+        new HttpError(405, `${request.method} is not allowed on ${request.path}`, { headers: { allow: lookup.allowed.join(', ') } }),
+      );
+      return;
+    }
+    if (lookup.kind === 'bad-request') {
+      this.#fail(request, new HttpError(400, lookup.reason, { code: 'SLUICE_BAD_PATH' }));
+      return;
+    }
+    this.#fail(request, new HttpError(404, `No route for ${request.method} ${request.path}`, { code: 'SLUICE_NOT_FOUND' }));
+  }
+
+  #fail(request: HttpRequest, error: unknown): void {
+    void this.#errors.respond(request, error);
+  }
+
+  #logAccess(request: HttpRequest): void {
+    const started = performance.now();
+    const logger = this.#accessLogger!;
+    request.rawResponse.once('close', () => {
+      const res = request.rawResponse;
+      logger.info(
+        {
+          reqId: request.id,
+          method: request.method,
+          path: request.path,
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        'request',
+      );
+    });
+  }
+}

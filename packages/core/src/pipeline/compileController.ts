@@ -1,0 +1,73 @@
+import type { Container, Newable } from 'inversify';
+import { SluiceError, ErrorCodes } from '../errors.js';
+import type { HttpRequest } from '../http/HttpRequest.js';
+import { getRequestHandlers, getRouteDefinitions, getRoutePrefix } from '../decorators/metadata.js';
+import { joinRoutePaths } from '../routing/parseRoutePath.js';
+import { splitHandlers, type Router, type RequestHandlerResolver } from '../routing/Router.js';
+
+/** A controller class as passed to `useControllers`. */
+export type ControllerClass = Newable<object>;
+
+type RouteMethodFn = (this: object, request: HttpRequest) => unknown;
+
+/**
+ * Adds a controller's routes to the router. The controller is resolved from the
+ * container here, once: an unbound controller is bound as a singleton; one the
+ * user bound in transient or request scope is detected (two resolutions give
+ * two instances) and resolved per request instead.
+ */
+export function compileController(
+  controller: ControllerClass,
+  container: Container,
+  router: Router,
+  resolveHandlers: RequestHandlerResolver,
+): void {
+  const name = controller.name || 'anonymous controller';
+  const definitions = getRouteDefinitions(controller);
+  if (definitions.length === 0) {
+    throw new SluiceError(
+      ErrorCodes.ControllerWithoutRoutes,
+      `${name} was passed to useControllers() but has no routes: decorate its methods with @RouteGet('/path') (or @Route, @RoutePost...).`,
+    );
+  }
+  const boundByUser = container.isBound(controller);
+  if (!boundByUser) container.bind(controller).toSelf().inSingletonScope();
+  const instance: object = resolve(container, controller, name);
+  const perRequest = boundByUser && resolve(container, controller, name) !== instance;
+
+  const prefix = getRoutePrefix(controller);
+  const classHandlers = getRequestHandlers(controller);
+  for (const definition of definitions) {
+    const key = definition.propertyKey;
+    const method = (controller.prototype as Record<string | symbol, unknown>)[key];
+    const routeName = `${name}.${String(key)}`;
+    if (typeof method !== 'function') {
+      throw new SluiceError(ErrorCodes.InvalidConfiguration, `${routeName} is decorated as a route but is not a method.`);
+    }
+    const fn = method as RouteMethodFn;
+    // Singletons: one bound function, no container work per request.
+    const invoke = perRequest ? (request: HttpRequest) => fn.call(container.get<object>(controller), request) : fn.bind(instance);
+    const handlers = resolveHandlers([...classHandlers, ...getRequestHandlers(controller, key)]);
+    router.add({
+      method: definition.method,
+      path: joinRoutePaths(prefix, definition.path),
+      name: routeName,
+      invoke,
+      ...splitHandlers(handlers),
+    });
+  }
+}
+
+function resolve(container: Container, controller: ControllerClass, name: string): object {
+  try {
+    return container.get<object>(controller);
+  } catch (error) {
+    throw new SluiceError(
+      ErrorCodes.UnresolvedDependency,
+      `Cannot create controller ${name}: ${(error as Error).message}\n` +
+        `Is it decorated with @injectable(), and is every service it injects bound? Bind them with ` +
+        `useServices(c => c.bind(Service).toSelf().inSingletonScope()).`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,118 @@
+import { SluiceError, ErrorCodes } from '../errors.js';
+import type { CompiledRoute } from '../pipeline/CompiledRoute.js';
+import type { RequestHandler, RequestHandlerType, RouteHandler } from '../pipeline/RequestHandler.js';
+import { RouteMethod } from './RouteMethod.js';
+import { RouteConflictError, RouteTree, type RouteLookup } from './RouteTree.js';
+import { RoutePathError } from './parseRoutePath.js';
+
+/** Options of an imperative route. */
+export interface RouteOptions {
+  /** Request handlers around this route (after the host-wide ones). */
+  handlers?: readonly RequestHandlerType[];
+  /** Name used in errors and diagnostics; defaults to the function's name. */
+  name?: string;
+}
+
+/** Turns handler classes into instances (from the host's container). */
+export type RequestHandlerResolver = (types: readonly RequestHandlerType[]) => RequestHandler[];
+
+/**
+ * The host's routing table. Controllers are added at `build()`; imperative
+ * routes can be added at any time:
+ *
+ * ```ts
+ * host.router.get('/health', () => ({ ok: true }));
+ * host.router.route(RouteMethod.Post, '/echo', async (req) => req.text());
+ * ```
+ */
+export class Router {
+  readonly #tree = new RouteTree<CompiledRoute>();
+  readonly #resolveHandlers: RequestHandlerResolver;
+  readonly #globalHandlers: readonly RequestHandler[];
+
+  constructor(resolveHandlers: RequestHandlerResolver, globalHandlers: readonly RequestHandler[] = []) {
+    this.#resolveHandlers = resolveHandlers;
+    this.#globalHandlers = globalHandlers;
+  }
+
+  /** Adds a route; throws `SLUICE_ROUTE_CONFLICT` if the method and path are taken. */
+  route(method: RouteMethod | `${RouteMethod}`, path: string, handler: RouteHandler, options?: RouteOptions): this {
+    const handlers = this.#resolveHandlers(options?.handlers ?? []);
+    this.add({
+      method,
+      path,
+      name: options?.name ?? (handler.name || 'anonymous handler'),
+      invoke: handler,
+      ...splitHandlers(handlers),
+    });
+    return this;
+  }
+
+  get(path: string, handler: RouteHandler, options?: RouteOptions): this {
+    return this.route(RouteMethod.Get, path, handler, options);
+  }
+  post(path: string, handler: RouteHandler, options?: RouteOptions): this {
+    return this.route(RouteMethod.Post, path, handler, options);
+  }
+  put(path: string, handler: RouteHandler, options?: RouteOptions): this {
+    return this.route(RouteMethod.Put, path, handler, options);
+  }
+  patch(path: string, handler: RouteHandler, options?: RouteOptions): this {
+    return this.route(RouteMethod.Patch, path, handler, options);
+  }
+  delete(path: string, handler: RouteHandler, options?: RouteOptions): this {
+    return this.route(RouteMethod.Delete, path, handler, options);
+  }
+
+  /**
+   * Adds a compiled route (controllers and plugins use this); the host-wide
+   * handlers are put around it here.
+   */
+  add(route: Omit<CompiledRoute, 'before' | 'after'> & Partial<Pick<CompiledRoute, 'before' | 'after'>>): void {
+    const compiled: CompiledRoute = {
+      ...route,
+      before: [...this.#globalHandlers.filter((h) => h.before), ...(route.before ?? [])],
+      after: [...(route.after ?? []), ...[...this.#globalHandlers].reverse().filter((h) => h.after)],
+    };
+    try {
+      this.#tree.add(compiled.method, compiled.path, compiled);
+    } catch (error) {
+      if (error instanceof RouteConflictError) {
+        const existing = (error as RouteConflictError<CompiledRoute>).existing;
+        throw new SluiceError(
+          ErrorCodes.RouteConflict,
+          `Route ${compiled.method} ${compiled.path} (${compiled.name}) conflicts with ${existing.method} ${existing.path} (${existing.name}): ` +
+            'both match the same requests. Change one path or method.',
+          { cause: error },
+        );
+      }
+      if (error instanceof RoutePathError) {
+        throw new SluiceError(ErrorCodes.RouteInvalidPath, `${error.message} (in ${compiled.name})`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Finds the route for a request path (percent-encoded, without the query). */
+  match(method: string, path: string): RouteLookup<CompiledRoute> {
+    return this.#tree.match(method, path);
+  }
+
+  /** Methods served at a path (for `OPTIONS` and `Allow`), or undefined when nothing is. */
+  allowedMethods(path: string): string[] | undefined {
+    return this.#tree.allowedMethods(path);
+  }
+
+  /** Every registered route, for diagnostics. */
+  routes(): Array<{ method: string; path: string; name: string }> {
+    return this.#tree.routes().map(({ value }) => ({ method: value.method, path: value.path, name: value.name }));
+  }
+}
+
+/** Splits handlers into the `before` list (in order) and the `after` list (reverse order: onion-style). */
+export function splitHandlers(handlers: readonly RequestHandler[]): { before: RequestHandler[]; after: RequestHandler[] } {
+  return {
+    before: handlers.filter((h) => typeof h.before === 'function'),
+    after: handlers.filter((h) => typeof h.after === 'function').reverse(),
+  };
+}

@@ -1,0 +1,51 @@
+import type { Logger, LoggerOptions } from 'pino';
+import type { CorsPolicy } from '../pipeline/CorsPolicy.js';
+
+/** Response compression settings; off unless set. `text/event-stream` is never compressed. */
+export interface CompressionOptions {
+  /** Smallest body worth compressing, in bytes. Default 1024. */
+  threshold?: number;
+  /** Encodings offered, in order of preference. Default `['br', 'gzip']`. */
+  encodings?: ReadonlyArray<'br' | 'gzip'>;
+}
+
+/**
+ * Everything a host can be tuned with, with safe defaults. Change it through
+ * `HttpServer.createBuilder().useConfiguration(c => { c.maxBodySize = 4 << 20; })`.
+ */
+export class ServerConfiguration {
+  /** Largest accepted request body, in bytes; past it the request gets 413. Default 1 MiB. */
+  maxBodySize = 1024 * 1024;
+  /** Largest accepted request head (request line + headers), in bytes; past it 431. Default 16 KiB. */
+  maxHeaderSize = 16 * 1024;
+  /** Time a client has to send the complete request head (slowloris guard), ms. Default 10 s. */
+  headersTimeout = 10_000;
+  /**
+   * Time a handler has to start its response, ms; past it the client gets 503 and the
+   * handler's `request.signal` is aborted. Also bounds receiving the whole request. 0 disables. Default 30 s.
+   * Streams (SSE) stop this clock once their head is sent.
+   */
+  requestTimeout = 30_000;
+  /** How long an idle keep-alive connection is kept open, ms. Default 5 s. */
+  keepAliveTimeout = 5_000;
+  /** How long `host.stop()` waits for in-flight requests before destroying their sockets, ms. Default 10 s. */
+  shutdownGracePeriod = 10_000;
+  /** Cross-origin policy; `undefined` (the default) sends no CORS headers, so browsers refuse cross-origin reads. */
+  cors: CorsPolicy | undefined = undefined;
+  /**
+   * Request header whose value becomes `request.id` when present (e.g. `'x-request-id'` behind a proxy
+   * that sets it). `undefined` (default): ids are always generated.
+   */
+  requestIdHeader: string | undefined = undefined;
+  /** Writes one pino line per request (method, path, status, ms, id). Default off. */
+  accessLog = false;
+  /** A pino logger, pino options, or `false` for no logging at all. Default: pino at level `info`. */
+  logger: Logger | LoggerOptions | false = {};
+  /**
+   * Whether to believe `X-Forwarded-For` / `X-Forwarded-Proto` for `remoteAddress` and `protocol`:
+   * `false` (default), `true` (the left-most address), or the number of proxies in front of us.
+   */
+  trustProxy: boolean | number = false;
+  /** gzip/brotli for compressible responses; `undefined` (default) = off. */
+  compression: CompressionOptions | undefined = undefined;
+}

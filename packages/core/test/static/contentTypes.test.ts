@@ -1,0 +1,116 @@
+import { describe, it, expect } from '@jest/globals';
+import { contentTypeFor, isCompressible } from '../../src/static/contentTypes.js';
+
+describe('contentTypeFor', () => {
+  const table: Array<[file: string, type: string]> = [
+    ['index.html', 'text/html; charset=utf-8'],
+    ['page.htm', 'text/html; charset=utf-8'],
+    ['style.css', 'text/css; charset=utf-8'],
+    ['app.js', 'text/javascript; charset=utf-8'],
+    ['module.mjs', 'text/javascript; charset=utf-8'],
+    ['data.json', 'application/json; charset=utf-8'],
+    ['app.js.map', 'application/json; charset=utf-8'],
+    ['notes.txt', 'text/plain; charset=utf-8'],
+    ['README.md', 'text/markdown; charset=utf-8'],
+    ['table.csv', 'text/csv; charset=utf-8'],
+    ['feed.xml', 'application/xml'],
+    ['logo.svg', 'image/svg+xml'],
+    ['a.png', 'image/png'],
+    ['a.jpg', 'image/jpeg'],
+    ['a.jpeg', 'image/jpeg'],
+    ['a.gif', 'image/gif'],
+    ['a.webp', 'image/webp'],
+    ['a.avif', 'image/avif'],
+    ['favicon.ico', 'image/x-icon'],
+    ['f.woff', 'font/woff'],
+    ['f.woff2', 'font/woff2'],
+    ['f.ttf', 'font/ttf'],
+    ['f.otf', 'font/otf'],
+    ['m.wasm', 'application/wasm'],
+    ['doc.pdf', 'application/pdf'],
+    ['v.mp4', 'video/mp4'],
+    ['v.webm', 'video/webm'],
+    ['s.mp3', 'audio/mpeg'],
+    ['s.ogg', 'audio/ogg'],
+    ['s.wav', 'audio/wav'],
+    ['archive.zip', 'application/zip'],
+    ['archive.tar.gz', 'application/gzip'],
+  ];
+  it.each(table)('%s → %s', (file, type) => {
+    expect(contentTypeFor(file)).toBe(type);
+  });
+
+  it('uses the last extension of the file name only, case-insensitively', () => {
+    expect(contentTypeFor('/srv/www/assets/PHOTO.JPG')).toBe('image/jpeg');
+    expect(contentTypeFor('/srv/www/Index.Html')).toBe('text/html; charset=utf-8');
+    expect(contentTypeFor('bundle.min.css')).toBe('text/css; charset=utf-8');
+  });
+
+  it('gives application/octet-stream for unknown, missing or dot-only extensions', () => {
+    expect(contentTypeFor('archive.7z')).toBe('application/octet-stream');
+    expect(contentTypeFor('Makefile')).toBe('application/octet-stream');
+    expect(contentTypeFor('/srv/.env')).toBe('application/octet-stream');
+    expect(contentTypeFor('/srv/.html')).toBe('application/octet-stream');
+    expect(contentTypeFor('trailing.')).toBe('application/octet-stream');
+    // A dot in a directory name is no extension.
+    expect(contentTypeFor('/srv/site.html/LICENSE')).toBe('application/octet-stream');
+    expect(contentTypeFor('C:\\site.css\\LICENSE')).toBe('application/octet-stream');
+  });
+
+  it('does not match inherited object keys', () => {
+    expect(contentTypeFor('x.constructor')).toBe('application/octet-stream');
+    expect(contentTypeFor('x.__proto__')).toBe('application/octet-stream');
+    expect(contentTypeFor('x.toString')).toBe('application/octet-stream');
+  });
+});
+
+describe('isCompressible', () => {
+  const compressible = [
+    'text/html; charset=utf-8',
+    'text/plain',
+    'text/css',
+    'text/javascript; charset=utf-8',
+    'text/csv',
+    'TEXT/Markdown; charset=UTF-8',
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/ld+json',
+    'application/manifest+json',
+    'application/javascript',
+    'application/xml',
+    'application/atom+xml',
+    'image/svg+xml',
+    'application/wasm',
+  ];
+  const notCompressible = [
+    'text/event-stream',
+    'text/event-stream; charset=utf-8',
+    ' Text/Event-Stream ',
+    'image/png',
+    'image/jpeg',
+    'font/woff2',
+    'video/mp4',
+    'audio/mpeg',
+    'application/zip',
+    'application/gzip',
+    'application/pdf',
+    'application/octet-stream',
+    '',
+    'json',
+  ];
+  it.each(compressible)('%s is compressible', (type) => {
+    expect(isCompressible(type)).toBe(true);
+  });
+  it.each(notCompressible)('%j is not compressible', (type) => {
+    expect(isCompressible(type)).toBe(false);
+  });
+
+  it('agrees with contentTypeFor on the text types it produces', () => {
+    for (const file of ['a.html', 'a.css', 'a.js', 'a.json', 'a.map', 'a.txt', 'a.md', 'a.csv', 'a.xml', 'a.svg', 'a.wasm']) {
+      expect([file, isCompressible(contentTypeFor(file))]).toEqual([file, true]);
+    }
+    for (const file of ['a.png', 'a.woff2', 'a.mp4', 'a.zip', 'a.gz', 'a.pdf', 'a.bin']) {
+      expect([file, isCompressible(contentTypeFor(file))]).toEqual([file, false]);
+    }
+  });
+});

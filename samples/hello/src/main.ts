@@ -1,0 +1,12 @@
+import { createApp } from './app.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const host = createApp(port, { accessLog: true });
+await host.start();
+console.log(`Sluice hello sample listening on ${host.url}  (try ${host.url}/hello and ${host.url}/users/42)`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void host.stop().then(() => process.exit(0));
+  });
+}
