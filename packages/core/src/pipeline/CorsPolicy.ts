@@ -34,7 +34,12 @@ function originAllowed(policy: CorsPolicy, origin: string): boolean {
 /** Adds the CORS headers of an actual (non-preflight) request to `headers`. */
 export function applyCorsHeaders(policy: CorsPolicy, request: HttpRequest, headers: Record<string, HeaderValue>): void {
   const origin = request.header('origin');
-  if (origin === undefined || !originAllowed(policy, origin)) return;
+  if (origin === undefined || !originAllowed(policy, origin)) {
+    // The answer depends on Origin whenever the policy is not a plain '*': say so even when
+    // no CORS header is sent, or a shared cache may hand this answer to an allowed origin.
+    if (policy.origins !== '*' || policy.credentials) headers['vary'] = appendVary(headers['vary'], 'Origin');
+    return;
+  }
   setOrigin(policy, origin, headers);
   if (policy.exposeHeaders?.length) headers['access-control-expose-headers'] = policy.exposeHeaders.join(', ');
 }

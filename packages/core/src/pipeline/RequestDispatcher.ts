@@ -32,6 +32,18 @@ export interface DispatcherOptions {
   readonly accessLogger: Logger | undefined;
 }
 
+const absoluteForm = /^https?:\/\/[^/?#]*/i;
+
+/** Rewrites an absolute-form request target to its path and query; false when it is not one. */
+function toOriginForm(raw: IncomingMessage): boolean {
+  const url = raw.url ?? '';
+  const authority = absoluteForm.exec(url);
+  if (authority === null) return false;
+  const rest = url.slice(authority[0].length);
+  raw.url = rest.startsWith('/') ? rest : `/${rest}`;
+  return true;
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 }
@@ -76,6 +88,12 @@ export class RequestDispatcher {
       const route = lookup.match.value;
       if (route.before.length === 0 && route.after.length === 0) this.#run(route, request);
       else void this.#runChain(route, request);
+      return;
+    }
+    // Absolute-form targets (`GET http://host/path`, sent to proxies but valid for servers too):
+    // route them by their path. Off the hot path: only reached when nothing matched.
+    if (lookup.kind === 'not-found' && url.charCodeAt(0) !== 47 /* '/' */ && toOriginForm(raw)) {
+      this.handle(raw, res);
       return;
     }
     const request = new this.#Request(raw, res, undefined, this.#settings, queryStart);

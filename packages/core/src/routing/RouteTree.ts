@@ -381,11 +381,13 @@ export class RouteTree<T> {
     const params: Record<string, string> = { ...entry.template };
     const starts = this.starts;
     const ends = this.ends;
+    // Most paths contain no escape: one scan from the first value to the end
+    // of the path decides whether any value needs decodeURIComponent (and
+    // its try/catch); only then is each value checked on its own.
+    const escaped = path.indexOf('%', starts[0]) !== -1;
     for (let i = 0; i < names.length; i++) {
       let v = path.slice(starts[i], ends[i]);
-      // Most values contain no escape: skip decodeURIComponent (and its
-      // try/catch) unless there is a '%'.
-      if (v.indexOf('%') !== -1) {
+      if (escaped && v.indexOf('%') !== -1) {
         const decoded = decodeParam(v);
         if (decoded === undefined) {
           return { kind: 'bad-request', reason: `Malformed percent-encoding in the route parameter '${names[i]}'` };

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import type { Container } from 'inversify';
 import type { Logger } from 'pino';
@@ -21,6 +21,8 @@ export interface HttpHostParts {
   readonly dispatcher: RequestDispatcher;
   readonly listen: { readonly port: number; readonly hostname: string };
   readonly state: { stopping: boolean };
+  /** Open connections, for closing the ones that never sent a request. */
+  readonly connections: ReadonlySet<Socket>;
 }
 
 /**
@@ -105,7 +107,7 @@ export class HttpHost {
     if (this.#starting) await this.#starting.catch(() => undefined);
     if (!server.listening) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    this.#closeIdle();
     for (const plugin of [...plugins].reverse()) {
       try {
         await plugin.stop?.(this);
@@ -115,13 +117,13 @@ export class HttpHost {
     }
     // Connections finish their current response and then fall idle; closing the
     // idle ones as they appear lets `closed` resolve without waiting for keep-alive timeouts.
-    const sweep = setInterval(() => server.closeIdleConnections(), 20);
+    const sweep = setInterval(() => this.#closeIdle(), 20);
     let graceTimer: NodeJS.Timeout | undefined;
     const grace = new Promise<'grace'>((resolve) => {
       graceTimer = setTimeout(resolve, configuration.shutdownGracePeriod, 'grace');
     });
     try {
-      server.closeIdleConnections();
+      this.#closeIdle();
       if ((await Promise.race([closed, grace])) === 'grace') {
         this.logger?.warn('shutdown grace period over: closing the remaining connections');
         server.closeAllConnections();
@@ -130,6 +132,13 @@ export class HttpHost {
     } finally {
       clearInterval(sweep);
       clearTimeout(graceTimer);
+    }
+  }
+
+  #closeIdle(): void {
+    this.#parts.server.closeIdleConnections();
+    for (const socket of this.#parts.connections) {
+      if (socket.bytesRead === 0) socket.destroy();
     }
   }
 
@@ -143,6 +152,6 @@ export class HttpHost {
    * ```
    */
   inject(options: InjectOptions): Promise<InjectResponse> {
-    return injectRequest(this.#parts.dispatcher.handle, options);
+    return injectRequest(this.server, options);
   }
 }

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { Container, type Newable } from 'inversify';
 import { SluiceError, ErrorCodes } from '../errors.js';
 import { HttpRequest, type RequestSettings } from '../http/HttpRequest.js';
@@ -193,6 +194,13 @@ export class HttpServerBuilder {
       dispatcher.handle,
     );
     server.keepAliveTimeout = configuration.keepAliveTimeout;
+    // Tracked per connection (not per request) so stop() can close sockets that never sent
+    // a byte: node's closeIdleConnections() only sees connections that had a request.
+    const connections = new Set<Socket>();
+    server.on('connection', (socket: Socket) => {
+      connections.add(socket);
+      socket.once('close', () => connections.delete(socket));
+    });
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       // node answers protocol errors itself (400, 408, 431) when we let it; log at debug only.
       logger?.debug({ err: error }, 'client error');
@@ -218,6 +226,7 @@ export class HttpServerBuilder {
       plugins: [...this.#plugins],
       dispatcher,
       listen: { port: this.#port, hostname: this.#hostname },
+      connections,
       state,
     });
   }

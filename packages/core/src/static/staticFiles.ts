@@ -25,7 +25,7 @@ export interface StaticFilesOptions {
    * 404, indistinguishable from a missing file, so the mount reveals nothing about
    * why. `false` (default): precise statuses, 400 for a malformed path, 403 for a forbidden one.
    */
-  fallthrough?: boolean;
+  concealRefusals?: boolean;
 }
 
 // A drive-relative name (`C:x`) would leave the root on Windows; on POSIX it is an ordinary name.
@@ -55,7 +55,7 @@ export function createStaticFilesHandler(root: string, options: StaticFilesOptio
   if (dotfiles !== 'ignore' && dotfiles !== 'allow' && dotfiles !== 'deny') {
     throw new TypeError(`Static files: dotfiles must be 'ignore', 'allow' or 'deny', got ${JSON.stringify(dotfiles)}`);
   }
-  const fallthrough = options.fallthrough ?? false;
+  const concealRefusals = options.concealRefusals ?? false;
   const cacheControl = `public, max-age=${Math.floor(maxAge)}${options.immutable ? ', immutable' : ''}`;
   const rootPath = path.resolve(root);
 
@@ -65,7 +65,7 @@ export function createStaticFilesHandler(root: string, options: StaticFilesOptio
   const getRealRoot = async (): Promise<string> => (realRoot ??= await fsp.realpath(rootPath));
 
   const refuse = (status: 400 | 403 | 404, code?: string): HttpError => {
-    if (fallthrough || status === 404) return new HttpError(404, 'Not Found');
+    if (concealRefusals || status === 404) return new HttpError(404, 'Not Found');
     return new HttpError(status, status === 400 ? 'Bad Request' : 'Forbidden', { code });
   };
 

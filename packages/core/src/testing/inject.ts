@@ -1,6 +1,7 @@
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { request as httpRequest, type OutgoingHttpHeaders, type Server } from 'node:http';
+import { createMemoryConnection } from './memoryConnection.js';
 
-/** A request to run through a host without a socket. */
+/** A request to run through a host without a network socket. */
 export interface InjectOptions {
   method?: string;
   /** Path and query, e.g. `/users/42?expand=1`. */
@@ -24,37 +25,51 @@ export interface InjectResponse {
   json<T = unknown>(): T;
 }
 
-type Dispatch = (req: IncomingMessage, res: ServerResponse) => void;
-
 /**
- * Runs one request through a dispatch function with in-memory request and
- * response objects (Fastify's light-my-request, loaded only when first used).
+ * Runs one request through the host's node:http server over an in-memory
+ * connection: node parses the request and serializes the response exactly as
+ * for a TCP client, and the server need not be listening.
  */
-export async function injectRequest(dispatch: Dispatch, options: InjectOptions): Promise<InjectResponse> {
-  const { inject } = await import('light-my-request');
-  const headers: IncomingHttpHeaders = { ...options.headers };
-  let payload: string | Buffer | undefined;
-  if (typeof options.body === 'string') payload = options.body;
-  else if (options.body instanceof Uint8Array) payload = Buffer.from(options.body);
+export function injectRequest(server: Server, options: InjectOptions): Promise<InjectResponse> {
+  const headers: Record<string, string | string[]> = { host: 'localhost', ...options.headers };
+  let body: Buffer | undefined;
+  if (typeof options.body === 'string') body = Buffer.from(options.body);
+  else if (options.body instanceof Uint8Array) body = Buffer.from(options.body);
   else if (options.body !== undefined) {
-    payload = JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
+    body = Buffer.from(JSON.stringify(options.body));
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  const response = await inject(dispatch, {
-    method: (options.method ?? 'GET').toUpperCase() as 'GET',
-    url: options.url,
-    headers,
-    payload,
-    remoteAddress: options.remoteAddress ?? '127.0.0.1',
+  if (body !== undefined) headers['content-length'] = String(body.byteLength);
+  const { server: serverSide, client } = createMemoryConnection(options.remoteAddress ?? '127.0.0.1');
+  server.emit('connection', serverSide);
+
+  return new Promise<InjectResponse>((resolve, reject) => {
+    const req = httpRequest(
+      { method: (options.method ?? 'GET').toUpperCase(), path: options.url, headers, createConnection: () => client },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          const text = bytes.toString('utf8');
+          client.destroy();
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text,
+            bytes,
+            json<T>(): T {
+              return JSON.parse(text) as T;
+            },
+          });
+        });
+      },
+    );
+    req.on('error', (error) => {
+      client.destroy();
+      reject(error);
+    });
+    req.end(body);
   });
-  const bytes = response.rawPayload;
-  return {
-    status: response.statusCode,
-    headers: response.headers,
-    body: response.body,
-    bytes,
-    json<T>(): T {
-      return JSON.parse(response.body) as T;
-    },
-  };
 }
