@@ -24,7 +24,7 @@ function project(name: string, dir: string): Config {
 }
 
 const config: Config = {
-  projects: [project('core', 'packages/core'), project('samples', 'samples')],
+  projects: [project('core', 'packages/core'), project('sse', 'packages/sse'), project('samples', 'samples')],
   testTimeout: 20_000,
 };
 

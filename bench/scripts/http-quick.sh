@@ -8,12 +8,13 @@ ROUNDS=${ROUNDS:-5}; DURATION=${DURATION:-5s}; CONNS=${CONNS:-64}
 declare -A cmd=( [raw]="node servers/raw/server.mjs" [sluice]="node servers/sluice/dist/server.js" )
 declare -A port=( [raw]=3101 [sluice]=3102 )
 results=$(mktemp)
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 # Server CPU time (ns, all threads) from schedstat: steadier than wall-clock rates on a shared VM.
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {print s}'; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%.0f\n", s}'; }
 for round in $(seq 1 "$ROUNDS"); do
   order=(raw sluice); if (( round % 2 == 0 )); then order=(sluice raw); fi
   for name in "${order[@]}"; do
-    PORT=${port[$name]} taskset -c 0 ${cmd[$name]} >/dev/null & pid=$!
+    PORT=${port[$name]} taskset -c 0 ${cmd[$name]} >/dev/null 2>&1 & pid=$!
     for _ in $(seq 1 50); do curl -s "http://127.0.0.1:${port[$name]}/hello" >/dev/null && break; sleep 0.1; done
     for path in /hello /users/42; do
       taskset -c 1 wrk -t1 -c"$CONNS" -d1s "http://127.0.0.1:${port[$name]}$path" >/dev/null  # warm-up

@@ -143,7 +143,7 @@ export class HttpServerBuilder {
       configuration,
       logger,
       decorateRequest(name, value) {
-        if (name in RequestClass.prototype) {
+        if (Object.prototype.hasOwnProperty.call(RequestClass.prototype, name)) {
           throw new SluiceError(
             ErrorCodes.RequestDecoratorConflict,
             `HttpRequest already has a member named ${String(name)}; two plugins decorate it?`,

@@ -1,0 +1,107 @@
+import { HttpError, type HttpRequest, type PluginContext } from '@sluice/core';
+import type { Logger } from 'pino';
+import { SseErrorCodes, sseError } from './errors.js';
+import { FlushScheduler } from './FlushScheduler.js';
+import { encodeEvent, Frame } from './frame.js';
+import { HttpRequestEventSource } from './HttpRequestEventSource.js';
+import { PingScheduler } from './PingScheduler.js';
+import type { EventSourceRegistry } from './EventSourceRegistry.js';
+import type { ResolvedSseOptions } from './SsePluginOptions.js';
+
+/** Counters behind `registry.stats()`. */
+export interface SseCounters {
+  slowClientsDropped: number;
+  framesSent: number;
+  bytesSent: number;
+}
+
+/**
+ * The machinery one host's streams share: the flush and ping schedulers, limits,
+ * counters, and the set of open streams (identified or not). Internal: users see
+ * the {@link EventSourceRegistry} and their event sources.
+ */
+export class EventSourceHub {
+  readonly scheduler: FlushScheduler;
+  readonly pings: PingScheduler;
+  readonly stats: SseCounters = { slowClientsDropped: 0, framesSent: 0, bytesSent: 0 };
+  readonly open = new Set<HttpRequestEventSource>();
+  readonly maxBufferedBytes: number;
+  readonly retry: number | undefined;
+  readonly pingDefaults: { dataMessage: string; interval: number };
+  readonly #options: ResolvedSseOptions;
+  readonly #applyHostHeaders: PluginContext['applyHostHeaders'];
+  readonly #logger: Logger | undefined;
+  #registry: EventSourceRegistry | undefined;
+  #opening = new WeakSet<HttpRequest>();
+  #stopping = false;
+
+  constructor(options: ResolvedSseOptions, context: Pick<PluginContext, 'applyHostHeaders' | 'logger'>) {
+    this.#options = options;
+    this.scheduler = new FlushScheduler(options.flushWindowMs);
+    this.pings = new PingScheduler();
+    this.maxBufferedBytes = options.maxBufferedBytes;
+    this.retry = options.retry;
+    this.pingDefaults = { dataMessage: options.ping.dataMessage, interval: options.ping.interval };
+    this.#applyHostHeaders = context.applyHostHeaders;
+    this.#logger = context.logger;
+  }
+
+  attach(registry: EventSourceRegistry): void {
+    this.#registry = registry;
+  }
+
+  applyHostHeaders(request: HttpRequest, headers: Record<string, string | string[]>): void {
+    this.#applyHostHeaders(request, headers);
+  }
+
+  /** `req.getEventSource(identifier)`. */
+  create<TEvents extends Record<string, unknown>>(request: HttpRequest, identifier: string | undefined): HttpRequestEventSource<TEvents> {
+    if (this.#opening.has(request)) {
+      throw sseError(SseErrorCodes.AlreadyOpened, 'getEventSource() was already called for this request; keep the first event source.');
+    }
+    if (identifier !== undefined && typeof identifier !== 'string') throw new TypeError('An event source identifier must be a string');
+    if (this.#stopping)
+      throw new HttpError(503, 'The server is shutting down', { headers: { 'retry-after': '5' }, code: 'SLUICE_SSE_SHUTTING_DOWN' });
+    if (this.open.size >= this.#options.maxConnections) {
+      throw new HttpError(503, 'Too many event streams are open; try again later', {
+        headers: { 'retry-after': '5' },
+        code: 'SLUICE_SSE_TOO_MANY_CONNECTIONS',
+      });
+    }
+    this.#opening.add(request);
+    const source = new HttpRequestEventSource<TEvents>(this, request, identifier);
+    if (this.#options.ping.enabled) source.withPing((ping) => ping.start());
+    return source;
+  }
+
+  /** A stream sent its head: count it, and index it when identified (replacing an older one). */
+  opened(source: HttpRequestEventSource): void {
+    this.open.add(source);
+    if (source.identifier !== undefined) this.#registry!.add(source);
+  }
+
+  /** A stream ended, whatever the reason. */
+  closed(source: HttpRequestEventSource, wasOpen: boolean): void {
+    if (!wasOpen) return;
+    this.open.delete(source);
+    if (source.identifier !== undefined) this.#registry!.remove(source);
+  }
+
+  /** Host shutdown: a final event with a jittered `retry` to every stream, then the end of each body. */
+  shutdown(): void {
+    this.#stopping = true;
+    const { event, data, retry, jitter } = this.#options.shutdown;
+    for (const source of [...this.open]) {
+      try {
+        // Jitter spreads the reconnections of many clients over time (to other nodes, or to us once back).
+        const frame = new Frame(encodeEvent(data, { event, retry: retry + Math.floor(Math.random() * (jitter + 1)) }));
+        source.closeWithFinalEvent(frame);
+      } catch (error) {
+        this.#logger?.warn({ err: error }, 'could not end an event stream cleanly');
+        source.drop();
+      }
+    }
+    this.scheduler.flush();
+    this.pings.clear();
+  }
+}

@@ -1,0 +1,337 @@
+import { HttpResponse, type HttpRequest } from '@sluice/core';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { SseErrorCodes, sseError } from './errors.js';
+import { encodeComment, encodeEvent, encodeRetry, Frame, type EventFields } from './frame.js';
+import { Outbox, type OutboxOwner } from './Outbox.js';
+import type { PingPolicy } from './PingPolicy.js';
+import type { EventSourceHub } from './EventSourceHub.js';
+
+/** Event names to data types, for typed streams: `req.getEventSource<{ chat: ChatMessage }>()`. */
+export type EventMap = Record<string, unknown>;
+
+/** Data of an event without a name (`message`): typed when the map has `message`, free when the map is open. */
+type MessageData<TEvents extends EventMap> = 'message' extends keyof TEvents
+  ? TEvents['message']
+  : string extends keyof TEvents
+    ? unknown
+    : never;
+
+/** `send` options besides the event name. */
+export type SendOptions = Omit<EventFields, 'event'>;
+
+type State = 'pending' | 'open' | 'closed';
+
+/**
+ * One Server-Sent Events connection, from `req.getEventSource(identifier?)`.
+ *
+ * Nothing is written until the first `send`, ping, `keepAlive()` or `close()`:
+ * until then `appendHeader` works and the handler may still return an ordinary
+ * response (401, 404...) instead of a stream.
+ */
+export class HttpRequestEventSource<TEvents extends EventMap = EventMap> implements OutboxOwner {
+  /** The identifier given to `getEventSource`, under which the registry finds this stream. */
+  readonly identifier: string | undefined;
+  /** The request that opened the stream. */
+  readonly request: HttpRequest;
+
+  readonly #hub: EventSourceHub;
+  #state: State = 'pending';
+  #outbox: Outbox | undefined;
+  #headers: Record<string, string | string[]> | undefined;
+  #sentContentLength = 0;
+  #messagePending = false;
+  /** Monotonic ms of the last write of any kind (pings are skipped within an interval of it). */
+  lastWriteAt = 0;
+  #lastMessageAt = 0;
+  #ping: { policy: PingPolicy; interval: number | undefined; message: Frame | undefined } | undefined;
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #idleTimeoutMs = 0;
+
+  /** @internal Made by `req.getEventSource()`. */
+  constructor(hub: EventSourceHub, request: HttpRequest, identifier: string | undefined) {
+    this.#hub = hub;
+    this.request = request;
+    this.identifier = identifier;
+    request.rawResponse.once('close', this.#onResponseClose);
+  }
+
+  /** True until the stream is closed (by either side). */
+  get isActive(): boolean {
+    return this.#state !== 'closed';
+  }
+
+  /** True once status and headers were sent. */
+  get headSent(): boolean {
+    return this.#state !== 'pending' || this.request.rawResponse.headersSent;
+  }
+
+  /** The `Last-Event-ID` header of a reconnecting client: where to resume from. */
+  get lastEventId(): string | undefined {
+    return this.request.header('last-event-id');
+  }
+
+  /** Bytes of events and pings handed to the socket so far. */
+  get sentContentLength(): number {
+    return this.#sentContentLength;
+  }
+
+  /** Bytes queued for this client and not yet taken by the kernel. */
+  get bufferedBytes(): number {
+    return this.#outbox?.bufferedBytes ?? 0;
+  }
+
+  /** Adds a response header; only before the head is sent (throws `SLUICE_SSE_HEADERS_SENT` after). */
+  appendHeader(name: string, value: string): this {
+    if (this.headSent) {
+      throw sseError(
+        SseErrorCodes.HeadersSent,
+        `Cannot append header ${name}: the stream's head was already sent. Append headers before the first send(), ping or keepAlive().`,
+      );
+    }
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    const headers = (this.#headers ??= {});
+    const key = name.toLowerCase();
+    const existing = headers[key];
+    headers[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+    return this;
+  }
+
+  /**
+   * Sends one event: strings as they are, other values as JSON. Synchronous:
+   * returns false once the connection is gone; throws at once (writing nothing)
+   * on an `event` or `id` holding CR, LF or NUL.
+   */
+  send<K extends keyof TEvents & string>(data: TEvents[K], options: SendOptions & { event: K }): boolean;
+  send(data: MessageData<TEvents>, options?: SendOptions): boolean;
+  send(data: unknown, options?: EventFields): boolean {
+    const frame = new Frame(encodeEvent(data, options));
+    return this.sendFrame(frame);
+  }
+
+  /** @internal Queues an encoded event (broadcasts encode once for all connections). */
+  sendFrame(frame: Frame): boolean {
+    if (this.#state !== 'open') {
+      if (this.#state === 'closed') return false;
+      this.#open();
+      if ((this.#state as State) !== 'open') return false;
+    }
+    this.#messagePending = true;
+    return this.#enqueue(frame);
+  }
+
+  /**
+   * Sends each item of an async iterable as an event until it ends or the client
+   * goes away; resolves to the number of items sent.
+   */
+  async sendAll(source: AsyncIterable<MessageData<TEvents>> | Iterable<MessageData<TEvents>>, options?: SendOptions): Promise<number> {
+    let sent = 0;
+    for await (const item of source) {
+      if (!this.send(item, options)) break;
+      sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * Holds the stream open. Resolves (never rejects) when the client disconnects,
+   * when `close()` is called, or, with `timeoutMs`, once no message was sent for
+   * that long (each send restarts the clock; pings do not count).
+   */
+  keepAlive(timeoutMs?: number): Promise<void> {
+    if (this.#state === 'pending') this.#open();
+    const closed = this.#whenClosed();
+    if (timeoutMs !== undefined && this.#state === 'open') {
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+        throw new RangeError(`keepAlive timeout must be a positive number of ms, got ${timeoutMs}`);
+      this.#idleTimeoutMs = timeoutMs;
+      this.#lastMessageAt = performance.now();
+      if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+      this.#idleTimer = setTimeout(this.#onIdleCheck, timeoutMs);
+    }
+    return closed;
+  }
+
+  /** Configures and (with `p.start()`) starts periodic pings. */
+  withPing(configure: (ping: PingPolicy) => void): this {
+    const defaults = this.#hub.pingDefaults;
+    const ping = {
+      policy: undefined as unknown as PingPolicy,
+      interval: undefined as number | undefined,
+      message: undefined as Frame | undefined,
+    };
+    const source = this;
+    ping.policy = {
+      dataMessage: defaults.dataMessage,
+      interval: defaults.interval,
+      start() {
+        source.#startPing();
+      },
+      stop() {
+        source.#stopPing();
+      },
+    };
+    this.#stopPing();
+    this.#ping = ping;
+    configure(ping.policy);
+    return this;
+  }
+
+  /**
+   * Ends the stream (flushing what is queued) and returns the response the
+   * handler returns: `return sse.close();`.
+   */
+  close(): HttpResponse {
+    if (this.#state === 'pending') this.#open();
+    if (this.#state === 'open') {
+      this.#outbox!.flush();
+      this.#finish();
+      const res = this.request.rawResponse;
+      if (!res.writableEnded) res.end();
+    }
+    return HttpResponse.hijacked();
+  }
+
+  /** @internal Sends a final event then closes (host shutdown). */
+  closeWithFinalEvent(frame: Frame): void {
+    if (this.#state === 'open') this.#enqueue(frame);
+    this.close();
+  }
+
+  /** @internal Drops the connection at once (slow client, replaced, dropAll). */
+  drop(): void {
+    if (this.#state === 'closed') return;
+    this.#finish();
+    this.request.rawResponse.destroy();
+  }
+
+  // OutboxOwner
+  /** @internal */
+  onOverflow(): void {
+    this.#hub.stats.slowClientsDropped++;
+    this.drop();
+  }
+
+  /** @internal */
+  onFlushed(bytes: number, frames: number): void {
+    this.#sentContentLength += bytes;
+    const now = this.#hub.scheduler.now;
+    this.lastWriteAt = now;
+    if (this.#messagePending) {
+      this.#messagePending = false;
+      this.#lastMessageAt = now;
+    }
+    const stats = this.#hub.stats;
+    stats.framesSent += frames;
+    stats.bytesSent += bytes;
+  }
+
+  /** @internal Sends the ping comment (the ping scheduler calls this). */
+  ping(): boolean {
+    const ping = this.#ping;
+    if (ping === undefined || this.#state === 'closed') return false;
+    if (this.#state === 'pending') this.#open();
+    ping.message ??= new Frame(encodeComment(ping.policy.dataMessage));
+    return this.#enqueue(ping.message);
+  }
+
+  #enqueue(frame: Frame): boolean {
+    const outbox = this.#outbox!;
+    if (!outbox.enqueue(frame)) return false;
+    this.#hub.scheduler.schedule(outbox);
+    return true;
+  }
+
+  // Writes the head: status 200, the SSE headers, appended ones, host-wide ones (CORS).
+  #open(): void {
+    const res = this.request.rawResponse;
+    if (res.headersSent || res.destroyed || res.writableEnded) {
+      this.#finish();
+      return;
+    }
+    const headers: Record<string, string | string[]> = {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    };
+    // HTTP/1.0 has no persistent streams by default, and HTTP/2 forbids the header.
+    if (this.request.raw.httpVersion === '1.1') headers['connection'] = 'keep-alive';
+    if (this.#headers !== undefined) Object.assign(headers, this.#headers);
+    this.#hub.applyHostHeaders(this.request, headers);
+    res.writeHead(200, headers);
+    res.flushHeaders();
+    // Nagle would hold small events back waiting for ACKs; latency matters more here.
+    res.socket?.setNoDelay(true);
+    this.#state = 'open';
+    this.#outbox = new Outbox(res, this, this.#hub.maxBufferedBytes, res.chunkedEncoding);
+    this.lastWriteAt = this.#hub.scheduler.now;
+    this.#hub.opened(this.#untyped());
+    if (this.#hub.retry !== undefined) this.#enqueue(new Frame(encodeRetry(this.#hub.retry)));
+    if (this.#ping !== undefined && this.#pingStarted) this.#hub.pings.add(this, this.#ping.interval!);
+  }
+
+  #pingStarted = false;
+
+  #startPing(): void {
+    const ping = this.#ping;
+    if (ping === undefined || this.#state === 'closed') return;
+    const { interval, dataMessage } = ping.policy;
+    if (!Number.isFinite(interval) || interval <= 0) throw new RangeError(`Ping interval must be a positive number of ms, got ${interval}`);
+    if (this.#pingStarted) this.#hub.pings.remove(this, ping.interval!);
+    ping.interval = interval;
+    ping.message = new Frame(encodeComment(dataMessage));
+    this.#pingStarted = true;
+    if (this.#state === 'open') this.#hub.pings.add(this, interval);
+  }
+
+  #stopPing(): void {
+    const ping = this.#ping;
+    if (ping === undefined || !this.#pingStarted) return;
+    this.#pingStarted = false;
+    this.#hub.pings.remove(this, ping.interval!);
+  }
+
+  // The registry holds streams of every event map; the map only types `send` for users.
+  #untyped(): HttpRequestEventSource {
+    return this as unknown as HttpRequestEventSource;
+  }
+
+  #whenClosed(): Promise<void> {
+    if (this.#closed === undefined) {
+      if (this.#state === 'closed') this.#closed = Promise.resolve();
+      else this.#closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
+    }
+    return this.#closed;
+  }
+
+  readonly #onIdleCheck = (): void => {
+    this.#idleTimer = undefined;
+    if (this.#state !== 'open') return;
+    const remaining = this.#lastMessageAt + this.#idleTimeoutMs - performance.now();
+    // A send during this tick is not flushed yet: count it as activity now.
+    if (this.#messagePending || remaining > 1) {
+      this.#idleTimer = setTimeout(this.#onIdleCheck, this.#messagePending ? this.#idleTimeoutMs : remaining);
+      return;
+    }
+    this.close();
+  };
+
+  readonly #onResponseClose = (): void => {
+    this.#finish();
+  };
+
+  // Every way a stream ends comes here once: free timers, leave the registry, wake keepAlive.
+  #finish(): void {
+    if (this.#state === 'closed') return;
+    const wasOpen = this.#state === 'open';
+    this.#state = 'closed';
+    if (this.#outbox !== undefined) this.#outbox.closed = true;
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#stopPing();
+    this.request.rawResponse.off('close', this.#onResponseClose);
+    this.#hub.closed(this.#untyped(), wasOpen);
+    this.#resolveClosed?.();
+  }
+}

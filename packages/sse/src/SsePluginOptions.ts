@@ -1,0 +1,70 @@
+import { SseErrorCodes, sseError } from './errors.js';
+
+/** Options of `ssePlugin(options)`. */
+export interface SsePluginOptions {
+  /**
+   * Most bytes a connection may have waiting (queued and in the socket's buffer);
+   * a client that falls that far behind is dropped so memory stays bounded.
+   * Default 1 MiB.
+   */
+  maxBufferedBytes?: number;
+  /**
+   * 0 (default): what is sent during one event-loop turn leaves at its end in one
+   * write per connection. > 0: writes are held up to this many ms so events sent
+   * one per macrotask are joined too (fewer, larger writes; that much more latency).
+   */
+  flushWindowMs?: number;
+  /** A `retry:` (ms) sent at the start of every stream; by default none (browsers wait ~3 s). */
+  retry?: number;
+  /** Most streams open at once; past it `getEventSource` answers 503. Default unlimited. */
+  maxConnections?: number;
+  /** Defaults for `withPing`, and `enabled` to ping every stream without asking. */
+  ping?: { interval?: number; dataMessage?: string; enabled?: boolean };
+  /** The final event every stream gets at `host.stop()`; `retry` is `retry` + a random 0..`jitter` ms. */
+  shutdown?: { event?: string; data?: string; retry?: number; jitter?: number };
+}
+
+export interface ResolvedSseOptions {
+  maxBufferedBytes: number;
+  flushWindowMs: number;
+  retry: number | undefined;
+  maxConnections: number;
+  ping: { interval: number; dataMessage: string; enabled: boolean };
+  shutdown: { event: string; data: string; retry: number; jitter: number };
+}
+
+export function resolveSseOptions(options: SsePluginOptions = {}): ResolvedSseOptions {
+  const resolved: ResolvedSseOptions = {
+    maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    flushWindowMs: options.flushWindowMs ?? 0,
+    retry: options.retry,
+    maxConnections: options.maxConnections ?? Infinity,
+    ping: {
+      interval: options.ping?.interval ?? 15_000,
+      dataMessage: options.ping?.dataMessage ?? 'ping',
+      enabled: options.ping?.enabled ?? false,
+    },
+    shutdown: {
+      event: options.shutdown?.event ?? 'shutdown',
+      data: options.shutdown?.data ?? 'server shutting down',
+      retry: options.shutdown?.retry ?? 1_000,
+      jitter: options.shutdown?.jitter ?? 4_000,
+    },
+  };
+  const positive = (name: string, value: number, allowZero = false): void => {
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
+      throw sseError(
+        SseErrorCodes.InvalidOption,
+        `ssePlugin option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`,
+      );
+    }
+  };
+  positive('maxBufferedBytes', resolved.maxBufferedBytes);
+  positive('flushWindowMs', resolved.flushWindowMs, true);
+  positive('maxConnections', resolved.maxConnections);
+  positive('ping.interval', resolved.ping.interval);
+  positive('shutdown.retry', resolved.shutdown.retry, true);
+  positive('shutdown.jitter', resolved.shutdown.jitter, true);
+  if (resolved.retry !== undefined) positive('retry', resolved.retry, true);
+  return resolved;
+}
