@@ -162,16 +162,11 @@ export class HttpRequestEventSource<TEvents extends EventMap = EventMap> impleme
       interval: undefined as number | undefined,
       message: undefined as Frame | undefined,
     };
-    const source = this;
     ping.policy = {
       dataMessage: defaults.dataMessage,
       interval: defaults.interval,
-      start() {
-        source.#startPing();
-      },
-      stop() {
-        source.#stopPing();
-      },
+      start: () => this.#startPing(),
+      stop: () => this.#stopPing(),
     };
     this.#stopPing();
     this.#ping = ping;
