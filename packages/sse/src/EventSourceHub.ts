@@ -5,6 +5,7 @@ import { FlushScheduler } from './FlushScheduler.js';
 import { encodeEvent, Frame } from './frame.js';
 import { HttpRequestEventSource } from './HttpRequestEventSource.js';
 import { PingScheduler } from './PingScheduler.js';
+import type { Outbox } from './Outbox.js';
 import type { EventSourceRegistry } from './EventSourceRegistry.js';
 import type { ResolvedSseOptions } from './SsePluginOptions.js';
 
@@ -25,6 +26,8 @@ export class EventSourceHub {
   readonly pings: PingScheduler;
   readonly stats: SseCounters = { slowClientsDropped: 0, framesSent: 0, bytesSent: 0 };
   readonly open = new Set<HttpRequestEventSource>();
+  /** Orders every frame queued on this host, so broadcasts and direct sends merge in send order. */
+  seq = 0;
   readonly maxBufferedBytes: number;
   readonly retry: number | undefined;
   readonly pingDefaults: { dataMessage: string; interval: number };
@@ -37,7 +40,7 @@ export class EventSourceHub {
 
   constructor(options: ResolvedSseOptions, context: Pick<PluginContext, 'applyHostHeaders' | 'logger'>) {
     this.#options = options;
-    this.scheduler = new FlushScheduler(options.flushWindowMs);
+    this.scheduler = new FlushScheduler(options.flushWindowMs, () => this.#journalTargets());
     this.pings = new PingScheduler();
     this.maxBufferedBytes = options.maxBufferedBytes;
     this.retry = options.retry;
@@ -48,6 +51,16 @@ export class EventSourceHub {
 
   attach(registry: EventSourceRegistry): void {
     this.#registry = registry;
+  }
+
+  /** A broadcast to every identified stream: one journal entry, whatever the number of streams. */
+  broadcastAll(frame: Frame): void {
+    this.scheduler.journal.append(frame, ++this.seq);
+    this.scheduler.scheduleJournal();
+  }
+
+  *#journalTargets(): Iterable<Outbox | undefined> {
+    for (const source of this.#registry!.values()) yield source.outbox;
   }
 
   applyHostHeaders(request: HttpRequest, headers: Record<string, string | string[]>): void {

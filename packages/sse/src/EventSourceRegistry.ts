@@ -66,6 +66,11 @@ export class EventSourceRegistry extends EventEmitter<RegistryEvents> {
     return [...this.#byIdentifier.values()];
   }
 
+  /** @internal Iterates without copying (the flush scheduler walks it once per flush). */
+  values(): IterableIterator<HttpRequestEventSource> {
+    return this.#byIdentifier.values();
+  }
+
   /** Number of open identified streams. */
   get count(): number {
     return this.#byIdentifier.size;
@@ -78,10 +83,15 @@ export class EventSourceRegistry extends EventEmitter<RegistryEvents> {
    */
   broadcast(data: unknown, options?: EventFields, predicate?: (identifier: string) => boolean): number {
     const frame = new Frame(encodeEvent(data, options));
+    if (predicate === undefined) {
+      // To everyone: one journal entry, not one queue push per connection.
+      this.#hub.broadcastAll(frame);
+      return this.#byIdentifier.size;
+    }
     let queued = 0;
     // Hot loop of a fan-out: no closures, no intermediate arrays.
     for (const [identifier, source] of this.#byIdentifier) {
-      if (predicate !== undefined && !predicate(identifier)) continue;
+      if (!predicate(identifier)) continue;
       if (source.sendFrame(frame)) queued++;
     }
     return queued;

@@ -1,27 +1,31 @@
+import { BroadcastJournal } from './BroadcastJournal.js';
 import type { Outbox } from './Outbox.js';
 
 /**
- * Flushes every outbox that has frames waiting, once per tick (a `setImmediate`,
- * so everything queued by the current macrotask and its microtasks, and by I/O
- * callbacks of the same loop turn, leaves together) or once per flush window
- * (`flushWindowMs` > 0: a timer, trading up to that much latency for fewer writes
- * when events come one per macrotask).
+ * Flushes, once per tick (a `setImmediate`: everything queued by the current
+ * macrotask, its microtasks and the I/O callbacks of the same loop turn leaves
+ * together) or once per flush window (`flushWindowMs` > 0: a timer, trading up
+ * to that much latency for fewer writes when events come one per macrotask):
  *
- * Outboxes are flushed in the order they were first queued. A broadcast queues
- * the same frames into each connection in the same order, so consecutive
- * outboxes usually hold identical frame lists: the bytes joined for one are
- * reused for the next after a cheap identity comparison, so a tick's events are
- * copied once, not once per connection.
+ * 1. the broadcast journal, to every identified stream (merged with what each
+ *    was sent directly), the journal's bytes joined once for all;
+ * 2. every other outbox with frames waiting, in the order they were first
+ *    queued. Consecutive outboxes often hold identical frame lists (a broadcast
+ *    to a predicate queues the same frames in the same order), so the bytes
+ *    joined for one are reused for the next after an identity comparison.
  */
 export class FlushScheduler {
+  readonly journal = new BroadcastJournal();
   readonly #windowMs: number;
+  readonly #journalTargets: () => Iterable<Outbox | undefined>;
   #dirty: Outbox[] = [];
   #armed = false;
   /** Monotonic ms of the last flush; connections read it instead of the clock. */
   now = performance.now();
 
-  constructor(flushWindowMs: number) {
+  constructor(flushWindowMs: number, journalTargets: () => Iterable<Outbox | undefined>) {
     this.#windowMs = flushWindowMs;
+    this.#journalTargets = journalTargets;
   }
 
   /** Registers an outbox that just got its first pending frame. */
@@ -29,20 +33,32 @@ export class FlushScheduler {
     if (outbox.scheduled) return;
     outbox.scheduled = true;
     this.#dirty.push(outbox);
-    if (!this.#armed) {
-      this.#armed = true;
-      if (this.#windowMs > 0) setTimeout(this.flush, this.#windowMs);
-      else setImmediate(this.flush);
-    }
+    this.#arm();
+  }
+
+  /** Arms a flush for the journal. */
+  scheduleJournal(): void {
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#armed) return;
+    this.#armed = true;
+    if (this.#windowMs > 0) setTimeout(this.flush, this.#windowMs);
+    else setImmediate(this.flush);
   }
 
   /** Flushes everything pending now. */
   readonly flush = (): void => {
     this.#armed = false;
+    this.now = performance.now();
+    if (!this.journal.isEmpty) {
+      const batch = this.journal.take();
+      for (const outbox of this.#journalTargets()) outbox?.flush(undefined, batch);
+    }
     const dirty = this.#dirty;
     if (dirty.length === 0) return;
     this.#dirty = [];
-    this.now = performance.now();
     let previousFrames: readonly unknown[] | undefined;
     let previousChunked = false;
     let previousBytes: Buffer | undefined;

@@ -39,7 +39,6 @@ export class HttpRequestEventSource<TEvents extends EventMap = EventMap> impleme
   #outbox: Outbox | undefined;
   #headers: Record<string, string | string[]> | undefined;
   #sentContentLength = 0;
-  #messagePending = false;
   /** Monotonic ms of the last write of any kind (pings are skipped within an interval of it). */
   lastWriteAt = 0;
   #lastMessageAt = 0;
@@ -118,7 +117,6 @@ export class HttpRequestEventSource<TEvents extends EventMap = EventMap> impleme
       this.#open();
       if ((this.#state as State) !== 'open') return false;
     }
-    this.#messagePending = true;
     return this.#enqueue(frame);
   }
 
@@ -181,7 +179,9 @@ export class HttpRequestEventSource<TEvents extends EventMap = EventMap> impleme
   close(): HttpResponse {
     if (this.#state === 'pending') this.#open();
     if (this.#state === 'open') {
-      this.#outbox!.flush();
+      // Broadcasts still in the journal were meant for this stream too: write them first.
+      const journal = this.#hub.scheduler.journal;
+      this.#outbox!.flush(undefined, journal.isEmpty ? undefined : journal.batch());
       this.#finish();
       const res = this.request.rawResponse;
       if (!res.writableEnded) res.end();
@@ -210,14 +210,11 @@ export class HttpRequestEventSource<TEvents extends EventMap = EventMap> impleme
   }
 
   /** @internal */
-  onFlushed(bytes: number, frames: number): void {
+  onFlushed(bytes: number, frames: number, hadMessage: boolean): void {
     this.#sentContentLength += bytes;
     const now = this.#hub.scheduler.now;
     this.lastWriteAt = now;
-    if (this.#messagePending) {
-      this.#messagePending = false;
-      this.#lastMessageAt = now;
-    }
+    if (hadMessage) this.#lastMessageAt = now;
     const stats = this.#hub.stats;
     stats.framesSent += frames;
     stats.bytesSent += bytes;
@@ -228,13 +225,18 @@ export class HttpRequestEventSource<TEvents extends EventMap = EventMap> impleme
     const ping = this.#ping;
     if (ping === undefined || this.#state === 'closed') return false;
     if (this.#state === 'pending') this.#open();
-    ping.message ??= new Frame(encodeComment(ping.policy.dataMessage));
+    ping.message ??= new Frame(encodeComment(ping.policy.dataMessage), false);
     return this.#enqueue(ping.message);
+  }
+
+  /** @internal The connection's queue once open (the flush scheduler writes the broadcast journal through it). */
+  get outbox(): Outbox | undefined {
+    return this.#state === 'open' ? this.#outbox : undefined;
   }
 
   #enqueue(frame: Frame): boolean {
     const outbox = this.#outbox!;
-    if (!outbox.enqueue(frame)) return false;
+    if (!outbox.enqueue(frame, ++this.#hub.seq)) return false;
     this.#hub.scheduler.schedule(outbox);
     return true;
   }
@@ -260,10 +262,10 @@ export class HttpRequestEventSource<TEvents extends EventMap = EventMap> impleme
     // Nagle would hold small events back waiting for ACKs; latency matters more here.
     res.socket?.setNoDelay(true);
     this.#state = 'open';
-    this.#outbox = new Outbox(res, this, this.#hub.maxBufferedBytes, res.chunkedEncoding);
+    this.#outbox = new Outbox(res, this, this.#hub.maxBufferedBytes, res.chunkedEncoding, this.#hub.seq);
     this.lastWriteAt = this.#hub.scheduler.now;
     this.#hub.opened(this.#untyped());
-    if (this.#hub.retry !== undefined) this.#enqueue(new Frame(encodeRetry(this.#hub.retry)));
+    if (this.#hub.retry !== undefined) this.#enqueue(new Frame(encodeRetry(this.#hub.retry), false));
     if (this.#ping !== undefined && this.#pingStarted) this.#hub.pings.add(this, this.#ping.interval!);
   }
 
@@ -276,7 +278,7 @@ export class HttpRequestEventSource<TEvents extends EventMap = EventMap> impleme
     if (!Number.isFinite(interval) || interval <= 0) throw new RangeError(`Ping interval must be a positive number of ms, got ${interval}`);
     if (this.#pingStarted) this.#hub.pings.remove(this, ping.interval!);
     ping.interval = interval;
-    ping.message = new Frame(encodeComment(dataMessage));
+    ping.message = new Frame(encodeComment(dataMessage), false);
     this.#pingStarted = true;
     if (this.#state === 'open') this.#hub.pings.add(this, interval);
   }
@@ -305,9 +307,8 @@ export class HttpRequestEventSource<TEvents extends EventMap = EventMap> impleme
     this.#idleTimer = undefined;
     if (this.#state !== 'open') return;
     const remaining = this.#lastMessageAt + this.#idleTimeoutMs - performance.now();
-    // A send during this tick is not flushed yet: count it as activity now.
-    if (this.#messagePending || remaining > 1) {
-      this.#idleTimer = setTimeout(this.#onIdleCheck, this.#messagePending ? this.#idleTimeoutMs : remaining);
+    if (remaining > 1) {
+      this.#idleTimer = setTimeout(this.#onIdleCheck, remaining);
       return;
     }
     this.close();

@@ -1,13 +1,23 @@
 import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { chunk, type Frame } from './frame.js';
 
 /** What an outbox reports to its owner. */
 export interface OutboxOwner {
   /** The connection passed its buffer bound and must be dropped. */
   onOverflow(): void;
-  /** Bytes of event data handed to the socket (for `sentContentLength` and stats). */
-  onFlushed(bytes: number, frames: number): void;
+  /** Bytes handed to the socket (for `sentContentLength` and stats); `hadMessage`: not only pings. */
+  onFlushed(bytes: number, frames: number, hadMessage: boolean): void;
+}
+
+/** Broadcast frames taken from the journal for one flush, shared by every connection. */
+export interface JournalBatch {
+  readonly frames: readonly Frame[];
+  readonly seqs: readonly number[];
+  readonly bytes: number;
+  /** The journal's frames joined, built on first use. */
+  bare(): Buffer;
+  /** The same in one HTTP/1.1 chunk, built on first use. */
+  chunked(): Buffer;
 }
 
 /**
@@ -26,26 +36,35 @@ export class Outbox {
   readonly #res: ServerResponse;
   readonly #owner: OutboxOwner;
   readonly #maxBufferedBytes: number;
-  readonly #chunked: boolean;
-  /** Frames waiting for the next flush; shared Frame objects, never copied. */
+  /** True when node chose chunked encoding, so we frame chunks ourselves. */
+  readonly chunked: boolean;
+  /** Sequence number current when the stream opened: earlier broadcasts are not for it. */
+  readonly openedSeq: number;
+  /** Frames sent to this connection alone (direct sends, pings), with their sequence numbers. */
   pending: Frame[] = [];
+  pendingSeqs: number[] = [];
   pendingBytes = 0;
+  /** Whether `pending` holds a message (not only pings). */
+  pendingHasMessage = false;
   /** True while registered with the scheduler. */
   scheduled = false;
   closed = false;
 
-  constructor(res: ServerResponse, owner: OutboxOwner, maxBufferedBytes: number, chunked: boolean) {
+  constructor(res: ServerResponse, owner: OutboxOwner, maxBufferedBytes: number, chunked: boolean, openedSeq: number) {
     this.#res = res;
     this.#owner = owner;
     this.#maxBufferedBytes = maxBufferedBytes;
-    this.#chunked = chunked;
+    this.chunked = chunked;
+    this.openedSeq = openedSeq;
   }
 
   /** Queues a frame; false when the connection is closed. */
-  enqueue(frame: Frame): boolean {
+  enqueue(frame: Frame, seq: number): boolean {
     if (this.closed) return false;
     this.pending.push(frame);
+    this.pendingSeqs.push(seq);
     this.pendingBytes += frame.bytes.length;
+    if (frame.isMessage) this.pendingHasMessage = true;
     return true;
   }
 
@@ -56,17 +75,40 @@ export class Outbox {
   }
 
   /**
-   * Writes what is pending. `joined` is the bytes to write when the caller already
-   * built them for an identical list of frames (broadcasts give every connection
-   * the same list); returns the bytes written so the caller can share them.
+   * Writes what is pending, merged in sequence order with the broadcast `journal`
+   * when given. `joined` is bytes the caller already built for an identical frame
+   * list (consecutive connections usually hold the same frames); returns the
+   * bytes written so the caller can share them, or undefined when nothing is shareable.
    */
-  flush(joined?: Buffer): Buffer | undefined {
-    const frames = this.pending;
-    if (frames.length === 0 || this.closed) return undefined;
-    const bytes = this.pendingBytes;
-    this.pending = [];
-    this.pendingBytes = 0;
-    const socket: Socket | null = this.#res.socket;
+  flush(joined?: Buffer, journal?: JournalBatch): Buffer | undefined {
+    if (this.closed) return undefined;
+    const own = this.pending;
+    const journalUsable = journal !== undefined && journal.frames.length > 0 && journal.seqs[journal.seqs.length - 1]! > this.openedSeq;
+    if (own.length === 0 && !journalUsable) return undefined;
+    let frames: readonly Frame[] = own;
+    let bytes = this.pendingBytes;
+    let shared: Buffer | undefined = joined;
+    if (journalUsable) {
+      if (own.length === 0 && journal.seqs[0]! > this.openedSeq) {
+        // The common case: this connection gets exactly the broadcast journal.
+        frames = journal.frames;
+        bytes = journal.bytes;
+        shared = this.chunked ? journal.chunked() : journal.bare();
+      } else {
+        frames = merge(own, this.pendingSeqs, journal, this.openedSeq);
+        bytes = 0;
+        for (const frame of frames) bytes += frame.bytes.length;
+        shared = undefined;
+      }
+    }
+    const hadMessage = journalUsable || this.pendingHasMessage;
+    if (own.length > 0) {
+      this.pending = [];
+      this.pendingSeqs = [];
+      this.pendingBytes = 0;
+      this.pendingHasMessage = false;
+    }
+    const socket = this.#res.socket;
     const already = socket ? socket.writableLength : this.#res.writableLength;
     if (already + bytes > this.#maxBufferedBytes) {
       this.#owner.onOverflow();
@@ -74,37 +116,42 @@ export class Outbox {
     }
     if (socket === null) {
       // Not our turn on the socket yet: node queues res.write output and frames chunks itself.
-      this.#res.write(bare(frames, bytes));
-      this.#owner.onFlushed(bytes, frames.length);
+      this.#res.write(join(frames, bytes));
+      this.#owner.onFlushed(bytes, frames.length, hadMessage);
       return undefined;
     }
-    const out = joined ?? this.#join(frames, bytes);
+    const out = shared ?? (frames.length === 1 ? (this.chunked ? frames[0]!.chunked : frames[0]!.bytes) : this.#frame(join(frames, bytes)));
     socket.write(out);
-    this.#owner.onFlushed(bytes, frames.length);
-    return out;
+    this.#owner.onFlushed(bytes, frames.length, hadMessage);
+    return journalUsable ? undefined : out;
   }
 
-  /** True when this outbox frames chunks (so joined bytes are only shared among such outboxes). */
-  get chunked(): boolean {
-    return this.#chunked;
-  }
-
-  #join(frames: Frame[], bytes: number): Buffer {
-    if (frames.length === 1) return this.#chunked ? frames[0]!.chunked : frames[0]!.bytes;
-    const payload = Buffer.allocUnsafe(bytes);
-    let offset = 0;
-    for (const frame of frames) {
-      frame.bytes.copy(payload, offset);
-      offset += frame.bytes.length;
-    }
-    return this.#chunked ? chunk(payload) : payload;
+  #frame(payload: Buffer): Buffer {
+    return this.chunked ? chunk(payload) : payload;
   }
 }
 
-function bare(frames: Frame[], bytes: number): Buffer {
+/** Joins frames' bytes into one buffer. */
+export function join(frames: readonly Frame[], bytes: number): Buffer {
   if (frames.length === 1) return frames[0]!.bytes;
-  return Buffer.concat(
-    frames.map((f) => f.bytes),
-    bytes,
-  );
+  const out = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (const frame of frames) {
+    frame.bytes.copy(out, offset);
+    offset += frame.bytes.length;
+  }
+  return out;
+}
+
+// Both lists are in sequence order; keep journal frames broadcast after the stream opened.
+function merge(own: readonly Frame[], ownSeqs: readonly number[], journal: JournalBatch, openedSeq: number): Frame[] {
+  const out: Frame[] = [];
+  let i = 0;
+  let j = 0;
+  while (j < journal.seqs.length && journal.seqs[j]! <= openedSeq) j++;
+  while (i < own.length || j < journal.frames.length) {
+    if (j >= journal.frames.length || (i < own.length && ownSeqs[i]! < journal.seqs[j]!)) out.push(own[i++]!);
+    else out.push(journal.frames[j++]!);
+  }
+  return out;
 }

@@ -17,10 +17,13 @@ export interface EventFields {
  */
 export class Frame {
   readonly bytes: Buffer;
+  /** False for pings and bare `retry:` frames: they do not count as messages for idle timeouts. */
+  readonly isMessage: boolean;
   #chunked: Buffer | undefined;
 
-  constructor(bytes: Buffer) {
+  constructor(bytes: Buffer, isMessage = true) {
     this.bytes = bytes;
+    this.isMessage = isMessage;
   }
 
   /** `<hex length>\r\n<bytes>\r\n`, built the first time it is asked for. */

@@ -1,0 +1,55 @@
+import { chunk, type Frame } from './frame.js';
+import { join, type JournalBatch } from './Outbox.js';
+
+/**
+ * The frames broadcast to every identified stream since the last flush, in
+ * order, each with its sequence number. A broadcast appends here once, O(1),
+ * instead of queuing into thousands of outboxes; at flush time each connection
+ * takes the journal (joined once: the same bytes for all) merged with anything
+ * it was sent directly. This is what lets a flush window join many events: the
+ * producer is no longer slowed by per-connection work for each event.
+ */
+export class BroadcastJournal {
+  #frames: Frame[] = [];
+  #seqs: number[] = [];
+  #bytes = 0;
+  #batch: JournalBatch | undefined;
+
+  append(frame: Frame, seq: number): void {
+    this.#frames.push(frame);
+    this.#seqs.push(seq);
+    this.#bytes += frame.bytes.length;
+    this.#batch = undefined;
+  }
+
+  get isEmpty(): boolean {
+    return this.#frames.length === 0;
+  }
+
+  /** A view of the pending entries (for a connection closing before the next flush). */
+  batch(): JournalBatch {
+    return (this.#batch ??= makeBatch(this.#frames, this.#seqs, this.#bytes));
+  }
+
+  /** Hands over the pending entries and starts a new journal. */
+  take(): JournalBatch {
+    const batch = this.batch();
+    this.#frames = [];
+    this.#seqs = [];
+    this.#bytes = 0;
+    this.#batch = undefined;
+    return batch;
+  }
+}
+
+function makeBatch(frames: Frame[], seqs: number[], bytes: number): JournalBatch {
+  let bare: Buffer | undefined;
+  let chunked: Buffer | undefined;
+  return {
+    frames,
+    seqs,
+    bytes,
+    bare: () => (bare ??= join(frames, bytes)),
+    chunked: () => (chunked ??= frames.length === 1 ? frames[0]!.chunked : chunk(join(frames, bytes))),
+  };
+}
