@@ -3,7 +3,9 @@ import { createApp } from './app.js';
 const port = Number(process.env.PORT ?? 3000);
 const host = createApp(port, { accessLog: true });
 await host.start();
-console.log(`Sluice hello sample listening on ${host.url}  (try ${host.url}/hello and ${host.url}/users/42)`);
+console.log(
+  `Sluice hello sample listening on ${host.url}  (try ${host.url}/hello, ${host.url}/users/42, curl -N ${host.url}/events/alice)`,
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
