@@ -12,13 +12,13 @@ export class SseEvent {
   /** The last event ID in effect: what a reconnecting client sends as `Last-Event-ID`. */
   readonly id: string;
   /** The `retry:` value (ms) carried in this event's block, if it had one. */
-  readonly retry?: number;
+  // `declare`: no class field is emitted, so an event without a retry has no `retry` key at all.
+  declare readonly retry?: number;
 
   constructor(type: string, data: string, id: string, retry?: number) {
     this.type = type;
     this.data = data;
     this.id = id;
-    // Left off rather than undefined, so `toEqual({ type, data, id })` matches.
     if (retry !== undefined) this.retry = retry;
   }
 

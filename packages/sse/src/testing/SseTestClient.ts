@@ -221,7 +221,7 @@ export class SseTestClient {
         else reject(error);
       };
       const timer = setTimeout(() => {
-        const stage = this.#response === undefined ? 'a response head' : `the end of the ${this.status} answer's body`;
+        const stage = this.#response === undefined ? 'response head' : `end of the ${this.status} answer's body`;
         settle(new Error(`SseTestClient: no ${stage} within ${this.#timeoutMs} ms from ${method} ${this.url}`));
         this.close();
       }, this.#timeoutMs);
@@ -230,10 +230,9 @@ export class SseTestClient {
       const request = httpRequest(this.url, { method, headers, agent: false });
       this.#request = request;
       request.on('error', (error) => {
-        if (!settled) {
-          this.#finish('error', error);
-          settle(new Error(`SseTestClient: ${method} ${this.url} failed: ${error.message}`, { cause: error }));
-        } else this.#finish('error', error);
+        this.#finish('error', error);
+        // Before the head, connect() fails with it; after, it only ends the connection.
+        settle(new Error(`SseTestClient: ${method} ${this.url} failed: ${error.message}`, { cause: error }));
       });
       request.on('response', (response) => {
         this.#response = response;
@@ -304,7 +303,11 @@ export class SseTestClient {
     const parts: string[] = [];
     if (events.length === 0) parts.push('no events');
     else {
-      const shown = events.slice(-shownEvents).map((e) => `${e.type} ${JSON.stringify(clip(e.data))}${e.id === '' ? '' : ` (id ${e.id})`}`);
+      const from = Math.max(0, events.length - shownEvents);
+      // The id persists across events: show it where it changes.
+      const shown = events
+        .slice(from)
+        .map((e, i) => `${e.type} ${JSON.stringify(clip(e.data))}${e.id === (events[from + i - 1]?.id ?? '') ? '' : ` (id ${e.id})`}`);
       const taken = this.#events.consumed;
       parts.push(
         `${events.length} event${events.length === 1 ? '' : 's'} (${taken} already taken)` +

@@ -1,0 +1,167 @@
+import 'reflect-metadata';
+import { describe, it, expect, afterEach } from '@jest/globals';
+import { HttpServer, SluiceError, type HttpRequest, type HttpResponse } from '@sluice/core';
+import { ssePlugin, EventSourceRegistry, SseErrorCodes, type HttpRequestEventSource, type SsePluginOptions } from '@sluice/sse';
+import { startHost, within, thrownBy, type StartedHost } from './helpers/host.js';
+import { destroyRawSockets, openRawStream } from './helpers/raw.js';
+import { EventSourceClient, ParsedStream, closeClients } from './helpers/client.js';
+
+// Time bounds here are generous upper bounds ("it happens"), never speed assertions.
+const generous = 10_000;
+
+const hosts: StartedHost[] = [];
+
+async function start(options: SsePluginOptions): Promise<{ server: StartedHost; registry: EventSourceRegistry }> {
+  const server = await startHost(HttpServer.createBuilder().usePlugin(ssePlugin(options)));
+  hosts.push(server);
+  const hold = async (req: HttpRequest, identifier?: string): Promise<HttpResponse> => {
+    const sse = req.getEventSource(identifier);
+    await sse.keepAlive();
+    return sse.close();
+  };
+  server.host.router.get('/s/:id', (req) => hold(req, req.params.id));
+  server.host.router.get('/anonymous', (req) => hold(req));
+  return { server, registry: server.host.container.get(EventSourceRegistry) };
+}
+
+afterEach(async () => {
+  destroyRawSockets();
+  closeClients();
+  await Promise.all(hosts.splice(0).map((h) => h.stop()));
+});
+
+describe('slow clients', () => {
+  it('a client that never reads is dropped past maxBufferedBytes while a reading client gets every event in order', async () => {
+    const maxBufferedBytes = 64 * 1024;
+    const { server, registry } = await start({ maxBufferedBytes });
+
+    // The slow client: a raw socket that stops reading right after the head.
+    const slow = await openRawStream(server.host, '/s/slow');
+    await slow.readHead(generous);
+    slow.socket.pause();
+    // The reader: a real eventsource client.
+    const reader = new EventSourceClient(`${server.url}/s/reader`);
+    expect(await reader.waitFor((c) => c.opens === 1, generous)).toBe(true);
+    expect(registry.count).toBe(2);
+    const slowSource = registry.getByIdentifier('slow')!;
+
+    const payload = 'x'.repeat(1024);
+    let maxQueued = 0;
+    let reachedAtEnd = 0;
+    let id = 0;
+    // Broadcast 1 KiB events in small batches, one batch per loop turn, as a live app
+    // would: 16 KiB per turn is well under the bound for a client that keeps up.
+    // The kernel's socket buffers on localhost swallow several MiB for a client that
+    // does not read (~4 MiB measured here, more with larger autotuning limits), so
+    // instead of a fixed 2,000 events this goes on until the slow client is dropped
+    // (at least 2,000 events, at most a 32 MiB cap), then 200 more.
+    const cap = 32 * 1024;
+    let after = -1;
+    while (id < cap && (after < 0 || id < after)) {
+      for (let n = 0; n < 16; n++, id++) reachedAtEnd = registry.broadcast(payload, { id: String(id) });
+      maxQueued = Math.max(maxQueued, registry.stats().queuedBytes);
+      await new Promise((resolve) => setImmediate(resolve));
+      maxQueued = Math.max(maxQueued, registry.stats().queuedBytes);
+      if (after < 0 && !slowSource.isActive && id >= 2000) after = id + 200;
+    }
+    const total = id;
+
+    expect(await reader.waitForEvents(total, generous)).toBe(true);
+    const ids = reader.events.map((e) => Number(e.lastEventId));
+    expect(ids).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(reader.data.every((d) => d === payload)).toBe(true);
+
+    const stats = registry.stats();
+    expect(stats.slowClientsDropped).toBeGreaterThanOrEqual(1);
+    expect(registry.getByIdentifier('slow')).toBeUndefined();
+    expect(slowSource.isActive).toBe(false);
+    expect(registry.getByIdentifier('reader')).toBeDefined();
+    expect(reachedAtEnd).toBe(1); // the last broadcasts reached only the reader
+    // Memory stayed bounded: never more than a few times the per-connection bound in all.
+    expect(maxQueued).toBeLessThanOrEqual(4 * maxBufferedBytes);
+    // The slow client's socket was cut.
+    slow.socket.resume();
+    expect(await slow.waitForClose(generous)).toBe(true);
+  });
+
+  it('a slow anonymous stream is dropped too (the bound is per connection, not per registry entry)', async () => {
+    const maxBufferedBytes = 32 * 1024;
+    const { server, registry } = await start({ maxBufferedBytes });
+    let source: HttpRequestEventSource | undefined;
+    server.host.router.get('/flood', async (req) => {
+      const sse = req.getEventSource();
+      source = sse;
+      const chunk = 'y'.repeat(4096);
+      // Write until the stream is dropped (or a generous cap); yield a turn between writes.
+      for (let i = 0; i < 20_000 && sse.send(chunk); i++) await new Promise((resolve) => setImmediate(resolve));
+      return sse.close();
+    });
+    const slow = await openRawStream(server.host, '/flood');
+    await slow.readHead(generous);
+    slow.socket.pause();
+    await within(
+      (async () => {
+        while (source === undefined || source.isActive) await new Promise((resolve) => setTimeout(resolve, 10));
+      })(),
+      generous,
+      'the flooding stream to be dropped',
+    );
+    expect(registry.stats().slowClientsDropped).toBe(1);
+    expect(registry.stats().open).toBe(0);
+    expect(registry.stats().queuedBytes).toBe(0);
+  });
+});
+
+describe('connection cap', () => {
+  it('with maxConnections: 2 the third stream is refused with 503 and Retry-After before it opens', async () => {
+    const { server, registry } = await start({ maxConnections: 2 });
+    const first = await ParsedStream.open(`${server.url}/s/one`);
+    const second = await ParsedStream.open(`${server.url}/anonymous`);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(registry.stats().open).toBe(2);
+
+    const third = await openRawStream(server.host, '/s/three');
+    const res = await third.readResponse(generous);
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    expect(res.headers['content-type'] ?? '').not.toMatch(/event-stream/);
+    expect(registry.getByIdentifier('three')).toBeUndefined();
+    expect(registry.stats().open).toBe(2);
+
+    // A slot frees when a stream ends; the next one opens.
+    first.close();
+    await within(
+      (async () => {
+        while (registry.stats().open > 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      })(),
+      generous,
+      'the first stream to close',
+    );
+    const fourth = await ParsedStream.open(`${server.url}/s/four`);
+    expect(fourth.status).toBe(200);
+    expect(registry.getByIdentifier('four')).toBeDefined();
+  });
+});
+
+describe('options', () => {
+  it('bad ssePlugin options are refused with SLUICE_SSE_INVALID_OPTION', () => {
+    for (const options of [
+      { maxBufferedBytes: 0 },
+      { maxConnections: -1 },
+      { flushWindowMs: -5 },
+      { ping: { interval: 0 } },
+    ] as SsePluginOptions[]) {
+      const error = thrownBy(() => ssePlugin(options));
+      expect(error).toBeInstanceOf(SluiceError);
+      expect((error as SluiceError).code).toBe(SseErrorCodes.InvalidOption);
+    }
+  });
+
+  it('retry: every stream starts with that retry field', async () => {
+    const { server } = await start({ retry: 1234 });
+    const stream = await ParsedStream.open(`${server.url}/anonymous`);
+    expect(await stream.waitFor((s) => s.retries.length === 1, generous)).toBe(true);
+    expect(stream.retries).toEqual([1234]);
+    expect(stream.events).toEqual([]);
+  });
+});
