@@ -34,3 +34,27 @@ export const ErrorCodes = {
   /** A handler returned a value that cannot be turned into a response. */
   InvalidHandlerResult: 'SLUICE_INVALID_HANDLER_RESULT',
 } as const;
+
+/** Stable `code`s in the JSON body of the error responses `@sluice/core` sends to clients. */
+export const HttpErrorCodes = {
+  /** 404: no route matches the path. */
+  NotFound: 'SLUICE_NOT_FOUND',
+  /** 400: the path holds a malformed percent-escape. */
+  BadPath: 'SLUICE_BAD_PATH',
+  /** 413: the body passed `maxBodySize`. */
+  BodyTooLarge: 'SLUICE_BODY_TOO_LARGE',
+  /** 400: the client went away (or failed) mid-body. */
+  BodyAborted: 'SLUICE_BODY_ABORTED',
+  /** 400: `json()` on a body that is empty or not JSON. */
+  BodyInvalidJson: 'SLUICE_BODY_INVALID_JSON',
+  /** 415: `form()` on a body that is not a form. */
+  BodyNotForm: 'SLUICE_BODY_NOT_FORM',
+  /** 400: a malformed form body. */
+  BodyInvalidForm: 'SLUICE_BODY_INVALID_FORM',
+  /** 503: the handler did not answer within `requestTimeout`. */
+  RequestTimeout: 'SLUICE_REQUEST_TIMEOUT',
+  /** 400: a static-file path with NUL or a malformed escape. */
+  StaticBadPath: 'SLUICE_STATIC_BAD_PATH',
+  /** 403: a static-file path that tries to leave its root. */
+  StaticForbidden: 'SLUICE_STATIC_FORBIDDEN',
+} as const;

@@ -19,5 +19,5 @@ export type { StaticFilesOptions } from './static/staticFiles.js';
 export type { ControllerClass } from './pipeline/compileController.js';
 
 export type { SluicePlugin, PluginContext } from './plugins.js';
-export { SluiceError, ErrorCodes } from './errors.js';
+export { SluiceError, ErrorCodes, HttpErrorCodes } from './errors.js';
 export type { InjectOptions, InjectResponse } from './testing/inject.js';

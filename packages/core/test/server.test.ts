@@ -15,6 +15,7 @@ import {
   RouteMethod,
   SluiceError,
   ErrorCodes,
+  HttpErrorCodes,
 } from '@sluice/core';
 import { startHost, thrownBy, asRecord, type StartedHost } from './helpers/host.js';
 import { RawConnection, destroyRawSockets } from './helpers/raw.js';
@@ -343,6 +344,7 @@ describe('HttpServer builder and host', () => {
       expect(body.error).toBe('Not Found');
       expect(typeof body.message).toBe('string');
       expect(body.code).toBe('SLUICE_NOT_FOUND');
+      expect(body.code).toBe(HttpErrorCodes.NotFound);
     });
 
     it('a wrong method gives 405 with an Allow header listing the served methods', async () => {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { SseErrorCodes, sseError } from './errors.js';
 import { FlushScheduler } from './FlushScheduler.js';
 import { encodeEvent, Frame } from './frame.js';
-import { HttpRequestEventSource } from './HttpRequestEventSource.js';
+import { HttpRequestEventSource, type EventMap } from './HttpRequestEventSource.js';
 import { PingScheduler } from './PingScheduler.js';
 import type { Outbox } from './Outbox.js';
 import type { EventSourceRegistry } from './EventSourceRegistry.js';
@@ -68,17 +68,17 @@ export class EventSourceHub {
   }
 
   /** `req.getEventSource(identifier)`. */
-  create<TEvents extends Record<string, unknown>>(request: HttpRequest, identifier: string | undefined): HttpRequestEventSource<TEvents> {
+  create<TEvents extends EventMap>(request: HttpRequest, identifier: string | undefined): HttpRequestEventSource<TEvents> {
     if (this.#opening.has(request)) {
       throw sseError(SseErrorCodes.AlreadyOpened, 'getEventSource() was already called for this request; keep the first event source.');
     }
     if (identifier !== undefined && typeof identifier !== 'string') throw new TypeError('An event source identifier must be a string');
     if (this.#stopping)
-      throw new HttpError(503, 'The server is shutting down', { headers: { 'retry-after': '5' }, code: 'SLUICE_SSE_SHUTTING_DOWN' });
+      throw new HttpError(503, 'The server is shutting down', { headers: { 'retry-after': '5' }, code: SseErrorCodes.ShuttingDown });
     if (this.open.size >= this.#options.maxConnections) {
       throw new HttpError(503, 'Too many event streams are open; try again later', {
         headers: { 'retry-after': '5' },
-        code: 'SLUICE_SSE_TOO_MANY_CONNECTIONS',
+        code: SseErrorCodes.TooManyConnections,
       });
     }
     this.#opening.add(request);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { EventFields } from './frame.js';
 import { encodeEvent, Frame } from './frame.js';
 import type { EventSourceHub } from './EventSourceHub.js';
-import type { HttpRequestEventSource } from './HttpRequestEventSource.js';
+import type { AnyEvents, EventMap, HttpRequestEventSource } from './HttpRequestEventSource.js';
 
 /** Figures from `registry.stats()`. */
 export interface EventSourceStats {
@@ -49,15 +49,19 @@ export class EventSourceRegistry extends EventEmitter<RegistryEvents> {
     hub.attach(this);
   }
 
-  /** The open stream with this identifier, or undefined. O(1). */
-  getByIdentifier(identifier: string): HttpRequestEventSource | undefined {
-    return this.#byIdentifier.get(identifier);
+  /**
+   * The open stream with this identifier, or undefined. O(1). Pass the stream's
+   * event map to send typed events: `getByIdentifier<ChatEvents>('chat-ada')`
+   * (the registry cannot check which map a stream was opened with).
+   */
+  getByIdentifier<TEvents extends EventMap = AnyEvents>(identifier: string): HttpRequestEventSource<TEvents> | undefined {
+    return this.#byIdentifier.get(identifier) as HttpRequestEventSource<TEvents> | undefined;
   }
 
   /** The open streams whose identifier satisfies `predicate`. */
-  find(predicate: (identifier: string) => boolean): HttpRequestEventSource[] {
-    const found: HttpRequestEventSource[] = [];
-    for (const [identifier, source] of this.#byIdentifier) if (predicate(identifier)) found.push(source);
+  find<TEvents extends EventMap = AnyEvents>(predicate: (identifier: string) => boolean): HttpRequestEventSource<TEvents>[] {
+    const found: HttpRequestEventSource<TEvents>[] = [];
+    for (const [identifier, source] of this.#byIdentifier) if (predicate(identifier)) found.push(source as HttpRequestEventSource<TEvents>);
     return found;
   }
 

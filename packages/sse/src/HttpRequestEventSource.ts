@@ -6,8 +6,14 @@ import { Outbox, type OutboxOwner } from './Outbox.js';
 import type { PingPolicy } from './PingPolicy.js';
 import type { EventSourceHub } from './EventSourceHub.js';
 
-/** Event names to data types, for typed streams: `req.getEventSource<{ chat: ChatMessage }>()`. */
-export type EventMap = Record<string, unknown>;
+/**
+ * Event names to data types, for typed streams: `req.getEventSource<{ chat: ChatMessage }>()`.
+ * Any object type works as a map (an `interface` too); the default is open: any name, any data.
+ */
+export type EventMap = object;
+
+/** The default, open map. */
+export type AnyEvents = Record<string, unknown>;
 
 /** Data of an event without a name (`message`): typed when the map has `message`, free when the map is open. */
 type MessageData<TEvents extends EventMap> = 'message' extends keyof TEvents
@@ -28,7 +34,7 @@ type State = 'pending' | 'open' | 'closed';
  * until then `appendHeader` works and the handler may still return an ordinary
  * response (401, 404...) instead of a stream.
  */
-export class HttpRequestEventSource<TEvents extends EventMap = EventMap> implements OutboxOwner {
+export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implements OutboxOwner {
   /** The identifier given to `getEventSource`, under which the registry finds this stream. */
   readonly identifier: string | undefined;
   /** The request that opened the stream. */
@@ -263,7 +269,7 @@ export class HttpRequestEventSource<TEvents extends EventMap = EventMap> impleme
     res.socket?.setNoDelay(true);
     this.#state = 'open';
     this.#outbox = new Outbox(res, this, this.#hub.maxBufferedBytes, res.chunkedEncoding, this.#hub.seq);
-    this.lastWriteAt = this.#hub.scheduler.now;
+    this.lastWriteAt = performance.now();
     this.#hub.opened(this.#untyped());
     if (this.#hub.retry !== undefined) this.#enqueue(new Frame(encodeRetry(this.#hub.retry), false));
     if (this.#ping !== undefined && this.#pingStarted) this.#hub.pings.add(this, this.#ping.interval!);
@@ -275,7 +281,9 @@ export class HttpRequestEventSource<TEvents extends EventMap = EventMap> impleme
     const ping = this.#ping;
     if (ping === undefined || this.#state === 'closed') return;
     const { interval, dataMessage } = ping.policy;
-    if (!Number.isFinite(interval) || interval <= 0) throw new RangeError(`Ping interval must be a positive number of ms, got ${interval}`);
+    if (!Number.isFinite(interval) || interval <= 0) {
+      throw sseError(SseErrorCodes.InvalidOption, `Ping interval must be a positive number of ms, got ${interval}`);
+    }
     if (this.#pingStarted) this.#hub.pings.remove(this, ping.interval!);
     ping.interval = interval;
     ping.message = new Frame(encodeComment(dataMessage), false);

@@ -10,8 +10,12 @@ export const SseErrorCodes = {
   PluginMissing: 'SLUICE_SSE_PLUGIN_MISSING',
   /** `getEventSource` called twice for one request. */
   AlreadyOpened: 'SLUICE_SSE_ALREADY_OPENED',
-  /** A bad `ssePlugin` option. */
+  /** A bad `ssePlugin` option, `keepAlive` timeout or ping interval. */
   InvalidOption: 'SLUICE_SSE_INVALID_OPTION',
+  /** 503 for a new stream: `maxConnections` streams are open. */
+  TooManyConnections: 'SLUICE_SSE_TOO_MANY_CONNECTIONS',
+  /** 503 for a new stream: the host is stopping. */
+  ShuttingDown: 'SLUICE_SSE_SHUTTING_DOWN',
 } as const;
 
 export function sseError(code: string, message: string): SluiceError {

@@ -2,7 +2,7 @@ import { HttpRequest, type SluicePlugin } from '@sluice/core';
 import { SseErrorCodes, sseError } from './errors.js';
 import { EventSourceHub } from './EventSourceHub.js';
 import { EventSourceRegistry } from './EventSourceRegistry.js';
-import type { EventMap, HttpRequestEventSource } from './HttpRequestEventSource.js';
+import type { AnyEvents, EventMap, HttpRequestEventSource } from './HttpRequestEventSource.js';
 import { resolveSseOptions, type SsePluginOptions } from './SsePluginOptions.js';
 
 declare module '@sluice/core' {
@@ -12,7 +12,7 @@ declare module '@sluice/core' {
      * the stream is reachable through `EventSourceRegistry.getByIdentifier` once
      * its head is sent. Needs `usePlugin(ssePlugin())`.
      */
-    getEventSource<TEvents extends EventMap = EventMap>(identifier?: string): HttpRequestEventSource<TEvents>;
+    getEventSource<TEvents extends EventMap = AnyEvents>(identifier?: string): HttpRequestEventSource<TEvents>;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { SluiceError, ErrorCodes } from '../errors.js';
+import { SluiceError, ErrorCodes, HttpErrorCodes } from '../errors.js';
 import { HttpError } from './HttpError.js';
 import { parseCookieHeader } from './cookies.js';
 import { readBody } from './readBody.js';
@@ -196,12 +196,12 @@ export class HttpRequest {
   /** The body parsed as JSON; a body that is not valid JSON gives 400. */
   async json<T = unknown>(): Promise<T> {
     const text = await this.text();
-    if (text.trim() === '') throw new HttpError(400, 'The request body is empty; expected JSON', { code: 'SLUICE_BODY_INVALID_JSON' });
+    if (text.trim() === '') throw new HttpError(400, 'The request body is empty; expected JSON', { code: HttpErrorCodes.BodyInvalidJson });
     try {
       return JSON.parse(text) as T;
     } catch (error) {
       throw new HttpError(400, `The request body is not valid JSON: ${(error as Error).message}`, {
-        code: 'SLUICE_BODY_INVALID_JSON',
+        code: HttpErrorCodes.BodyInvalidJson,
         cause: error,
       });
     }
@@ -216,14 +216,14 @@ export class HttpRequest {
     const type = this.header('content-type') ?? '';
     if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
       throw new HttpError(415, 'Expected a form body (application/x-www-form-urlencoded or multipart/form-data)', {
-        code: 'SLUICE_BODY_NOT_FORM',
+        code: HttpErrorCodes.BodyNotForm,
       });
     }
     const bytes = await this.bytes();
     try {
       return await new Response(bytes, { headers: { 'content-type': type } }).formData();
     } catch (error) {
-      throw new HttpError(400, 'The form body is malformed', { code: 'SLUICE_BODY_INVALID_FORM', cause: error });
+      throw new HttpError(400, 'The form body is malformed', { code: HttpErrorCodes.BodyInvalidForm, cause: error });
     }
   }
 

@@ -1,3 +1,4 @@
+import { HttpErrorCodes } from '../errors.js';
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './HttpError.js';
 
@@ -37,10 +38,10 @@ export function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onEnd = (): void => finish(undefined);
     const onError = (error: Error): void =>
-      finish(new HttpError(400, 'The request body could not be read', { code: 'SLUICE_BODY_ABORTED', cause: error }));
+      finish(new HttpError(400, 'The request body could not be read', { code: HttpErrorCodes.BodyAborted, cause: error }));
     const onClose = (): void => {
       if (!raw.complete)
-        finish(new HttpError(400, 'The client closed the connection before sending the whole body', { code: 'SLUICE_BODY_ABORTED' }));
+        finish(new HttpError(400, 'The client closed the connection before sending the whole body', { code: HttpErrorCodes.BodyAborted }));
     };
     raw.on('data', onData);
     raw.on('end', onEnd);
@@ -51,5 +52,5 @@ export function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, `The request body is larger than the limit of ${limit} bytes`, { code: 'SLUICE_BODY_TOO_LARGE' });
+  return new HttpError(413, `The request body is larger than the limit of ${limit} bytes`, { code: HttpErrorCodes.BodyTooLarge });
 }

@@ -1,3 +1,4 @@
+import { HttpErrorCodes } from '../errors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { HttpError } from '../http/HttpError.js';
@@ -140,7 +141,7 @@ export class RequestDispatcher {
   readonly #onTimeout = (request: HttpRequest): void => {
     // A stream (SSE) that already sent its head is not timed out: it answered.
     if (request.rawResponse.headersSent || request.rawResponse.destroyed) return;
-    const error = new HttpError(503, `The request took longer than ${this.#requestTimeout} ms`, { code: 'SLUICE_REQUEST_TIMEOUT' });
+    const error = new HttpError(503, `The request took longer than ${this.#requestTimeout} ms`, { code: HttpErrorCodes.RequestTimeout });
     request.abort(error);
     void this.#errors.respond(request, error);
   };
@@ -188,10 +189,10 @@ export class RequestDispatcher {
       return;
     }
     if (lookup.kind === 'bad-request') {
-      this.#fail(request, new HttpError(400, lookup.reason, { code: 'SLUICE_BAD_PATH' }));
+      this.#fail(request, new HttpError(400, lookup.reason, { code: HttpErrorCodes.BadPath }));
       return;
     }
-    this.#fail(request, new HttpError(404, `No route for ${request.method} ${request.path}`, { code: 'SLUICE_NOT_FOUND' }));
+    this.#fail(request, new HttpError(404, `No route for ${request.method} ${request.path}`, { code: HttpErrorCodes.NotFound }));
   }
 
   #fail(request: HttpRequest, error: unknown): void {

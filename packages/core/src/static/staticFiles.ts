@@ -1,3 +1,4 @@
+import { HttpErrorCodes } from '../errors.js';
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { HttpError } from '../http/HttpError.js';
@@ -30,8 +31,8 @@ export interface StaticFilesOptions {
 
 // A drive-relative name (`C:x`) would leave the root on Windows; on POSIX it is an ordinary name.
 const onWindows = path.sep === '\\';
-const forbiddenCode = 'SLUICE_STATIC_FORBIDDEN';
-const badPathCode = 'SLUICE_STATIC_BAD_PATH';
+const forbiddenCode = HttpErrorCodes.StaticForbidden;
+const badPathCode = HttpErrorCodes.StaticBadPath;
 
 /**
  * A GET handler serving the files under `root`, for a route `${urlPrefix}/*`:
