@@ -3,7 +3,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpServer, HttpResponse, type ServerConfiguration } from '@sluice/core';
-import { startHost, type StartedHost } from './helpers/host.js';
+import { startHost, type StartedHost } from '../../../test/support/host.js';
 import { nodeRequest } from './helpers/http.js';
 
 const allowed = 'https://a.example';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { Container, injectable, inject } from 'inversify';
 import { HttpServer, type HttpRequest, RouteGet, SluiceError } from '@sluice/core';
-import { startHost, thrownBy, type StartedHost } from './helpers/host.js';
+import { startHost, thrownBy, type StartedHost } from '../../../test/support/host.js';
 
 import type { HttpServerBuilder } from '@sluice/core';
 

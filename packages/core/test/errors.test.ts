@@ -3,7 +3,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { STATUS_CODES } from 'node:http';
 import { injectable } from 'inversify';
 import { HttpServer, HttpError, HttpResponse, RouteGet } from '@sluice/core';
-import { startHost, deferred, within, asRecord, type StartedHost } from './helpers/host.js';
+import { startHost, deferred, within, asRecord, type StartedHost } from '../../../test/support/host.js';
 
 const secret = 'db password is hunter2';
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { injectable, inject } from 'inversify';
 import { HttpServer, type HttpRequest, HttpResponse, RouteGet, RoutePrefix, UseHandler, type RequestHandler } from '@sluice/core';
-import { startHost, type StartedHost } from './helpers/host.js';
+import { startHost, type StartedHost } from '../../../test/support/host.js';
 
 // What the handlers in this file leave for the routes, typed as users type it.
 declare module '@sluice/core' {

@@ -13,7 +13,7 @@ import {
   type HttpHost,
   type RequestHandler,
 } from '@sluice/core';
-import { thrownBy, asRecord } from './helpers/host.js';
+import { thrownBy, asRecord } from '../../../test/support/host.js';
 
 @RoutePrefix('/users')
 @injectable()

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { describe, it, expect, beforeAll, afterAll, afterEach } from '@jest/globals';
 import { HttpServer } from '@sluice/core';
-import { startHost, type StartedHost } from './helpers/host.js';
-import { RawConnection, rawRequest, destroyRawSockets } from './helpers/raw.js';
+import { startHost, type StartedHost } from '../../../test/support/host.js';
+import { RawConnection, rawRequest, destroyRawSockets } from '../../../test/support/raw.js';
 
 // Timing bounds in this file are generous upper bounds on behaviour that is about
 // time (a timeout must cut the connection eventually); they never measure speed.

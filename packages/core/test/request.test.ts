@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { describe, it, expect, beforeAll, afterAll, afterEach } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpServer, type HttpRequest } from '@sluice/core';
-import { startHost, deferred, within, asRecord, type StartedHost, type Deferred } from './helpers/host.js';
-import { RawConnection, destroyRawSockets } from './helpers/raw.js';
+import { startHost, deferred, within, asRecord, type StartedHost, type Deferred } from '../../../test/support/host.js';
+import { RawConnection, destroyRawSockets } from '../../../test/support/raw.js';
 
 const maxBodySize = 64 * 1024;
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { HttpServer, HttpResponse, type RouteHandler } from '@sluice/core';
-import { startHost, thrownBy, asRecord, type StartedHost } from './helpers/host.js';
+import { startHost, thrownBy, asRecord, type StartedHost } from '../../../test/support/host.js';
 
 const unicode = 'héllo wörld — 😀 ✓';
 

@@ -17,8 +17,8 @@ import {
   ErrorCodes,
   HttpErrorCodes,
 } from '@sluice/core';
-import { startHost, thrownBy, asRecord, type StartedHost } from './helpers/host.js';
-import { RawConnection, destroyRawSockets } from './helpers/raw.js';
+import { startHost, thrownBy, asRecord, type StartedHost } from '../../../test/support/host.js';
+import { RawConnection, destroyRawSockets } from '../../../test/support/raw.js';
 
 @injectable()
 class ItemsController {

@@ -4,8 +4,8 @@ import { connect } from 'node:net';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpServer, type HttpRequest, type HttpHost, type SluicePlugin, type PluginContext } from '@sluice/core';
-import { startHost, deferred, within, type StartedHost } from './helpers/host.js';
-import { RawConnection, destroyRawSockets } from './helpers/raw.js';
+import { startHost, deferred, within, type StartedHost } from '../../../test/support/host.js';
+import { RawConnection, destroyRawSockets } from '../../../test/support/raw.js';
 
 // A plugin's request decoration, typed as plugins type theirs (declaration merging).
 declare module '@sluice/core' {

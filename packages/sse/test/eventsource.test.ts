@@ -3,7 +3,7 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from '@jest/glob
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpServer, type HttpRequest, type HttpResponse } from '@sluice/core';
 import { ssePlugin, EventSourceRegistry } from '@sluice/sse';
-import { startHost, deferred, within, type StartedHost } from './helpers/host.js';
+import { startHost, deferred, within, type StartedHost } from '../../../test/support/host.js';
 import { EventSourceClient, ParsedStream, closeClients } from './helpers/client.js';
 
 // Time bounds here are generous upper bounds for things that happen "at once" on

@@ -5,7 +5,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { SluiceError } from '@sluice/core';
 import { SseErrorCodes } from '@sluice/sse';
 import { chunk, encodeComment, encodeEvent, encodeRetry, type EventFields } from '../src/frame.js';
-import { thrownBy } from './helpers/host.js';
+import { thrownBy } from '../../../test/support/host.js';
 
 /** Parses bytes the way a spec-following client does (UTF-8 decode, then the event-stream grammar). */
 function parse(bytes: Buffer): { events: EventSourceMessage[]; comments: string[]; retries: number[] } {

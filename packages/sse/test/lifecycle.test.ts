@@ -3,8 +3,8 @@ import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpServer, type HttpRequest, type HttpResponse } from '@sluice/core';
 import { ssePlugin, EventSourceRegistry, type HttpRequestEventSource } from '@sluice/sse';
-import { startHost, deferred, within, type StartedHost } from './helpers/host.js';
-import { destroyRawSockets, openRawStream, parseChunks, type RawConnection } from './helpers/raw.js';
+import { startHost, deferred, within, type StartedHost } from '../../../test/support/host.js';
+import { destroyRawSockets, openRawStream, parseChunks, type RawConnection } from '../../../test/support/raw.js';
 import { EventSourceClient, ParsedStream, closeClients } from './helpers/client.js';
 
 // Behaviour about time: timeouts and intervals here are short (50-300 ms) and every

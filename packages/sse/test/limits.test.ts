@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { HttpServer, SluiceError, type HttpRequest, type HttpResponse } from '@sluice/core';
 import { ssePlugin, EventSourceRegistry, SseErrorCodes, type HttpRequestEventSource, type SsePluginOptions } from '@sluice/sse';
-import { startHost, within, thrownBy, type StartedHost } from './helpers/host.js';
-import { destroyRawSockets, openRawStream } from './helpers/raw.js';
+import { startHost, within, thrownBy, type StartedHost } from '../../../test/support/host.js';
+import { destroyRawSockets, openRawStream } from '../../../test/support/raw.js';
 import { EventSourceClient, ParsedStream, closeClients } from './helpers/client.js';
 
 // Time bounds here are generous upper bounds ("it happens"), never speed assertions.

@@ -3,7 +3,7 @@ import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { injectable, inject } from 'inversify';
 import { HttpServer, HttpRequest, HttpResponse, RouteGet, RoutePost, RoutePrefix } from '@sluice/core';
 import { ssePlugin, EventSourceRegistry, type HttpRequestEventSource } from '@sluice/sse';
-import { startHost, deferred, within, type StartedHost } from './helpers/host.js';
+import { startHost, deferred, within, type StartedHost } from '../../../test/support/host.js';
 import { EventSourceClient, ParsedStream, closeClients } from './helpers/client.js';
 
 // Time bounds here are generous upper bounds for things that happen "at once" on

@@ -3,8 +3,8 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from '@jest/glob
 import fc from 'fast-check';
 import { HttpServer, HttpResponse, SluiceError, type HttpRequest } from '@sluice/core';
 import { ssePlugin, EventSourceRegistry, SseErrorCodes, type HttpRequestEventSource } from '@sluice/sse';
-import { startHost, deferred, type StartedHost } from './helpers/host.js';
-import { destroyRawSockets, openRawStream, utf8 } from './helpers/raw.js';
+import { startHost, deferred, type StartedHost } from '../../../test/support/host.js';
+import { destroyRawSockets, openRawStream, utf8 } from '../../../test/support/raw.js';
 import { ParsedStream, closeClients } from './helpers/client.js';
 
 // Time bounds in this file are generous upper bounds for things that happen "at

@@ -24,7 +24,8 @@ export interface RawResponse {
 /**
  * A client connection over `node:net` that writes whatever bytes a test wants
  * and reads what comes back, for the behaviours `fetch` cannot show: exact
- * bytes on the wire, chunk boundaries, HTTP/1.0, clients that never read.
+ * bytes on the wire, chunk boundaries, HTTP/1.0, slowloris, garbage, keep-alive,
+ * headers-only uploads, disconnects, clients that never read.
  */
 export class RawConnection {
   readonly socket: Socket;
