@@ -142,3 +142,16 @@ export function renderPlot(results) {
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
+
+// `node scripts/report.mjs results/<date>.json`: renders the tables and plot again from saved
+// measurements (also those of a run that was interrupted).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const fs = await import('node:fs');
+  const file = process.argv[2];
+  const results = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const base = file.replace(/\.json$/, '');
+  const svgName = `${base.split('/').pop()}.svg`;
+  fs.writeFileSync(`${base}.md`, renderReport(results, svgName));
+  fs.writeFileSync(`${base}.svg`, renderPlot(results));
+  console.log(`wrote ${base}.md and ${base}.svg`);
+}

@@ -26,7 +26,7 @@ const servers = {
   'better-sse': { cmd: ['servers/better-sse/server.mjs'], sse: true },
 };
 const plan = quick
-  ? { httpRounds: 1, httpSeconds: 2, sseRounds: 1, sizes: [1000], workloads: ['100:64:0', '20:4096:0', '100:64:1'] }
+  ? { httpRounds: 1, httpSeconds: 1, sseRounds: 1, sizes: [500], workloads: ['100:64:0', '20:4096:0', '100:64:1'] }
   : { httpRounds: 5, httpSeconds: 5, sseRounds: 3, sizes: [1000, 5000, 10000], workloads: ['100:64:0', '20:4096:0', '100:64:1'] };
 const pick = (kind) =>
   Object.keys(servers).filter(
@@ -94,7 +94,20 @@ function sseLoad(port, pid, N, n, size, spread) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
+for (const tool of ['wrk', 'taskset']) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+  } catch {
+    console.error(`bench needs ${tool} on the PATH (Debian: apt-get install ${tool === 'wrk' ? 'wrk' : 'util-linux'})`);
+    process.exit(1);
+  }
+}
+
 const results = { date: new Date().toISOString(), quick, node: process.version, http: [], sse: [] };
+const stamp = results.date.slice(0, 10) + (quick ? '-quick' : '');
+fs.mkdirSync(path.join(benchDir, 'results'), { recursive: true });
+// Saved after every measurement, so an interrupted full run still leaves its data.
+const save = () => fs.writeFileSync(path.join(benchDir, 'results', `${stamp}.json`), JSON.stringify(results, null, 1));
 const log = (...args) => console.error(...args);
 
 const httpAdapters = pick('http');
@@ -108,6 +121,7 @@ for (let round = 0; round < plan.httpRounds; round++) {
           const r = wrk(port, urlPath, plan.httpSeconds);
           const cpu = (cpuNs(pid) - cpu0) / r.requests;
           results.http.push({ adapter: name, round, path: urlPath, rps: r.rps, cpuNsPerRequest: cpu, ok: r.non2xx === 0 });
+          save();
           log(`http ${name} ${urlPath} ${r.rps.toFixed(0)} req/s ${cpu.toFixed(0)} ns/req${r.non2xx ? ` (${r.non2xx} non-2xx!)` : ''}`);
         }
       });
@@ -127,6 +141,7 @@ for (const N of plan.sizes) {
         try {
           const r = await withServer(name, (port, pid) => sseLoad(port, pid, N, n, size, spread));
           results.sse.push({ adapter: name, round, ...r });
+          save();
           log(`sse N=${N} ${name} ${workload} ${r.ok ? 'ok' : 'FAILED CHECK'} ${r.cpuUsPerEvent.toFixed(3)} µs/event ${r.deliverMs} ms`);
         } catch (error) {
           results.sse.push({
@@ -146,10 +161,8 @@ for (const N of plan.sizes) {
   }
 }
 
-const stamp = results.date.slice(0, 10) + (quick ? '-quick' : '');
-fs.mkdirSync(path.join(benchDir, 'results'), { recursive: true });
+save();
 const markdown = renderReport(results, `${stamp}.svg`);
-fs.writeFileSync(path.join(benchDir, 'results', `${stamp}.json`), JSON.stringify(results, null, 1));
 fs.writeFileSync(path.join(benchDir, 'results', `${stamp}.md`), markdown);
 fs.writeFileSync(path.join(benchDir, 'results', `${stamp}.svg`), renderPlot(results));
 console.log(markdown);
