@@ -92,10 +92,41 @@ export function renderReport(results, svgName) {
   if (failures.length === 0) lines.push('None: every adapter passed its correctness checks.');
   for (const f of failures) {
     lines.push(
-      `- ${f.adapter} ${f.path ?? `N=${f.N} ${workloadName(f)}`} round ${f.round}: ${f.error ?? `checks failed (errors ${f.errors}, incomplete ${f.incomplete}, registry after ${f.registryAfter})`}`,
+      `- ${f.adapter} ${f.path ?? `N=${f.N} ${workloadName(f)}`} round ${f.round}: ${f.error ?? `checks failed (${f.timedOut ? 'timed out, ' : ''}errors ${f.errors}, clients short of events ${f.incomplete}, registry after ${f.registryAfter})`}`,
     );
   }
+  const missing = missingRounds(results);
+  if (missing.length > 0) {
+    lines.push('', '## Not measured', '', 'The run ended before these rounds (for example, the machine restarted):', '');
+    for (const m of missing) lines.push(`- ${m}`);
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** Rounds that some combination has and another lacks: a run cut short says so instead of hiding it. */
+function missingRounds(results) {
+  return [
+    ...missingIn(results.http, (r) => `${r.adapter} ${r.path}`),
+    ...missingIn(results.sse, (r) => `${r.adapter} N=${r.N} ${workloadName(r)}`),
+  ];
+}
+
+function missingIn(rows, nameOf) {
+  if (rows.length === 0) return [];
+  const rounds = Math.max(...rows.map((r) => r.round)) + 1;
+  const combos = new Map();
+  for (const r of rows) addRound(combos, nameOf(r), r.round);
+  const out = [];
+  for (const [name, seen] of combos) {
+    for (let round = 0; round < rounds; round++) if (!seen.has(round)) out.push(`${name} round ${round}`);
+  }
+  return out;
+}
+
+function addRound(combos, name, round) {
+  let seen = combos.get(name);
+  if (!seen) combos.set(name, (seen = new Set()));
+  seen.add(round);
 }
 
 /** Delivered messages per second by N (burst, 64 B), one line per adapter, log scale. */

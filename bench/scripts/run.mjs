@@ -4,6 +4,7 @@
 // medians with their spread are reported, as absolute figures and as ratios to raw node:http.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderReport, renderPlot } from './report.mjs';
@@ -33,11 +34,22 @@ const pick = (kind) =>
     (name) => servers[name][kind] && fs.existsSync(path.join(benchDir, servers[name].cmd[0])) && (!only || only.includes(name)),
   );
 const rotate = (list, k) => list.map((_, i) => list[(i + k) % list.length]);
-let nextPort = 4100;
+
+/** A port the kernel just handed out, so a stray server from an earlier run cannot answer for this one. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 async function withServer(name, fn) {
   const server = servers[name];
-  const port = nextPort++;
+  const port = await freePort();
   const child = spawn('taskset', ['-c', '0', process.execPath, ...server.cmd], {
     cwd: benchDir,
     env: { ...process.env, ...server.env, PORT: String(port) },
@@ -52,7 +64,10 @@ async function withServer(name, fn) {
         await res.arrayBuffer();
         break;
       } catch {
-        if (i > 100 || child.exitCode !== null) throw new Error(`${name} did not start: ${stderr.slice(0, 500)}`);
+        if (i > 100 || child.exitCode !== null)
+          throw new Error(
+            `${name} did not start (exit ${child.exitCode ?? 'none'}, signal ${child.signalCode ?? 'none'}): ${stderr.slice(0, 500) || 'no stderr'}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     }
