@@ -111,7 +111,7 @@ export class EventSourceHub {
         source.closeWithFinalEvent(frame);
       } catch (error) {
         this.#logger?.warn({ err: error }, 'could not end an event stream cleanly');
-        source.drop();
+        source.drop('shutdown');
       }
     }
     this.scheduler.flush();

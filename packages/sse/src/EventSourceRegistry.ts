@@ -134,7 +134,7 @@ export class EventSourceRegistry extends EventEmitter<RegistryEvents> {
     }
     this.#byIdentifier.set(identifier, source);
     // The newer connection wins (a reconnecting browser tab): end the old one.
-    previous?.close();
+    previous?.end('replaced');
     this.emit('registered', source);
   }
 

@@ -28,6 +28,17 @@ export type SendOptions = Omit<EventFields, 'event'>;
 type State = 'pending' | 'open' | 'closed';
 
 /**
+ * Why a stream ended, as `keepAlive()` resolves and `endReason` tells:
+ * - `client`: the client went away (or the connection failed);
+ * - `closed`: the application called `close()` (or the registry's `dropAll()`);
+ * - `idle`: `keepAlive(timeoutMs)` saw no message for that long;
+ * - `replaced`: a newer stream registered the same identifier;
+ * - `slow-client`: the client fell more than `maxBufferedBytes` behind;
+ * - `shutdown`: the host is stopping.
+ */
+export type EventSourceEndReason = 'client' | 'closed' | 'idle' | 'replaced' | 'slow-client' | 'shutdown';
+
+/**
  * One Server-Sent Events connection, from `req.getEventSource(identifier?)`.
  *
  * Nothing is written until the first `send`, ping, `keepAlive()` or `close()`:
@@ -49,8 +60,9 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
   lastWriteAt = 0;
   #lastMessageAt = 0;
   #ping: { policy: PingPolicy; interval: number | undefined; message: Frame | undefined } | undefined;
-  #closed: Promise<void> | undefined;
-  #resolveClosed: (() => void) | undefined;
+  #closed: Promise<EventSourceEndReason> | undefined;
+  #endReason: EventSourceEndReason | undefined;
+  #resolveClosed: ((reason: EventSourceEndReason) => void) | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #idleTimeoutMs = 0;
 
@@ -142,14 +154,16 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
   /**
    * Holds the stream open. Resolves (never rejects) when the client disconnects,
    * when `close()` is called, or, with `timeoutMs`, once no message was sent for
-   * that long (each send restarts the clock; pings do not count).
+   * that long (each send restarts the clock; pings do not count). Resolves with
+   * why the stream ended; it is already closed by then, as in Sisk.
    */
-  keepAlive(timeoutMs?: number): Promise<void> {
+  keepAlive(timeoutMs?: number): Promise<EventSourceEndReason> {
+    if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0)) {
+      throw sseError(SseErrorCodes.InvalidOption, `keepAlive timeout must be a positive number of ms, got ${timeoutMs}`);
+    }
     if (this.#state === 'pending') this.#open();
     const closed = this.#whenClosed();
     if (timeoutMs !== undefined && this.#state === 'open') {
-      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-        throw new RangeError(`keepAlive timeout must be a positive number of ms, got ${timeoutMs}`);
       this.#idleTimeoutMs = timeoutMs;
       this.#lastMessageAt = performance.now();
       if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
@@ -183,12 +197,22 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
    * handler returns: `return sse.close();`.
    */
   close(): HttpResponse {
+    return this.end('closed');
+  }
+
+  /** Why the stream ended; undefined while it is pending or open. */
+  get endReason(): EventSourceEndReason | undefined {
+    return this.#endReason;
+  }
+
+  /** @internal `close()` with the reason the stream ends for (registry replacement, shutdown, idle). */
+  end(reason: EventSourceEndReason): HttpResponse {
     if (this.#state === 'pending') this.#open();
     if (this.#state === 'open') {
       // Broadcasts still in the journal were meant for this stream too: write them first.
       const journal = this.#hub.scheduler.journal;
       this.#outbox!.flush(undefined, journal.isEmpty ? undefined : journal.batch());
-      this.#finish();
+      this.#finish(reason);
       const res = this.request.rawResponse;
       if (!res.writableEnded) res.end();
     }
@@ -198,13 +222,13 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
   /** @internal Sends a final event then closes (host shutdown). */
   closeWithFinalEvent(frame: Frame): void {
     if (this.#state === 'open') this.#enqueue(frame);
-    this.close();
+    this.end('shutdown');
   }
 
-  /** @internal Drops the connection at once (slow client, replaced, dropAll). */
-  drop(): void {
+  /** @internal Drops the connection at once, without flushing (slow client, failed shutdown). */
+  drop(reason: EventSourceEndReason): void {
     if (this.#state === 'closed') return;
-    this.#finish();
+    this.#finish(reason);
     this.request.rawResponse.destroy();
   }
 
@@ -212,7 +236,7 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
   /** @internal */
   onOverflow(): void {
     this.#hub.stats.slowClientsDropped++;
-    this.drop();
+    this.drop('slow-client');
   }
 
   /** @internal */
@@ -251,7 +275,7 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
   #open(): void {
     const res = this.request.rawResponse;
     if (res.headersSent || res.destroyed || res.writableEnded) {
-      this.#finish();
+      this.#finish('client');
       return;
     }
     const headers: Record<string, string | string[]> = {
@@ -303,10 +327,10 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
     return this as unknown as HttpRequestEventSource;
   }
 
-  #whenClosed(): Promise<void> {
+  #whenClosed(): Promise<EventSourceEndReason> {
     if (this.#closed === undefined) {
-      if (this.#state === 'closed') this.#closed = Promise.resolve();
-      else this.#closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
+      if (this.#state === 'closed') this.#closed = Promise.resolve(this.#endReason ?? 'closed');
+      else this.#closed = new Promise<EventSourceEndReason>((resolve) => (this.#resolveClosed = resolve));
     }
     return this.#closed;
   }
@@ -319,23 +343,24 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
       this.#idleTimer = setTimeout(this.#onIdleCheck, remaining);
       return;
     }
-    this.close();
+    this.end('idle');
   };
 
   readonly #onResponseClose = (): void => {
-    this.#finish();
+    this.#finish('client');
   };
 
   // Every way a stream ends comes here once: free timers, leave the registry, wake keepAlive.
-  #finish(): void {
+  #finish(reason: EventSourceEndReason): void {
     if (this.#state === 'closed') return;
     const wasOpen = this.#state === 'open';
     this.#state = 'closed';
+    this.#endReason = reason;
     if (this.#outbox !== undefined) this.#outbox.closed = true;
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#stopPing();
     this.request.rawResponse.off('close', this.#onResponseClose);
     this.#hub.closed(this.#untyped(), wasOpen);
-    this.#resolveClosed?.();
+    this.#resolveClosed?.(reason);
   }
 }

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpServer, type HttpRequest, type HttpResponse } from '@sluice/core';
-import { ssePlugin, EventSourceRegistry, type HttpRequestEventSource } from '@sluice/sse';
+import { HttpServer, HttpResponse, type HttpRequest, type SluiceError } from '@sluice/core';
+import { ssePlugin, EventSourceRegistry, SseErrorCodes, type HttpRequestEventSource } from '@sluice/sse';
 import { startHost, deferred, within, type StartedHost } from '../../../test/support/host.js';
 import { destroyRawSockets, openRawStream, parseChunks, type RawConnection } from '../../../test/support/raw.js';
 import { EventSourceClient, ParsedStream, closeClients } from './helpers/client.js';
@@ -67,12 +67,13 @@ function commentLines(connection: RawConnection): string[] {
 
 describe('keepAlive', () => {
   it('keepAlive(timeoutMs) resolves after timeoutMs without a send; the handler resumes and closes the stream', async () => {
-    const timeline: { opened?: number; resumed?: number; activeAfter?: boolean } = {};
+    const timeline: { opened?: number; resumed?: number; activeAfter?: boolean; reason?: string; endReason?: string } = {};
     const handlerReturned = deferred<void>();
     const path = route(async (req) => {
       const sse = req.getEventSource();
       timeline.opened = performance.now();
-      await sse.keepAlive(200);
+      timeline.reason = await sse.keepAlive(200);
+      timeline.endReason = sse.endReason;
       timeline.resumed = performance.now();
       // As in Sisk, the idle timeout terminates the connection, then execution resumes.
       timeline.activeAfter = sse.isActive;
@@ -85,6 +86,8 @@ describe('keepAlive', () => {
     await within(handlerReturned.promise, generous, 'the handler to resume and return close()');
     expect(stream.events).toEqual([]);
     expect(timeline.activeAfter).toBe(false);
+    expect(timeline.reason).toBe('idle');
+    expect(timeline.endReason).toBe('idle');
     const idle = timeline.resumed! - timeline.opened!;
     // Not before the timeout (a little slack for timer granularity), well within a generous bound.
     expect(idle).toBeGreaterThanOrEqual(190);
@@ -129,11 +132,10 @@ describe('keepAlive', () => {
   });
 
   it('keepAlive() resolves when the client disconnects: the registry empties without any write', async () => {
-    const resumed = deferred<void>();
+    const resumed = deferred<string>();
     const path = route(async (req) => {
       const sse = req.getEventSource('quiet');
-      await sse.keepAlive();
-      resumed.resolve();
+      resumed.resolve(await sse.keepAlive());
       return sse.close();
     });
     const connection = await openRawStream(server.host, path);
@@ -146,7 +148,8 @@ describe('keepAlive', () => {
     connection.destroy();
 
     expect(await within(unregistered, generous, 'unregistered')).toBe(source);
-    await within(resumed.promise, generous, 'keepAlive to resolve');
+    expect(await within(resumed.promise, generous, 'keepAlive to resolve')).toBe('client');
+    expect(source.endReason).toBe('client');
     expect(registry.count).toBe(0);
     expect(registry.stats().open).toBe(0);
     expect(source.isActive).toBe(false);
@@ -154,18 +157,43 @@ describe('keepAlive', () => {
     expect(source.send('late')).toBe(false);
   });
 
+  it('keepAlive() with a timeout that is not a positive number throws SLUICE_SSE_INVALID_OPTION before anything is written', async () => {
+    const codes: unknown[] = [];
+    const path = route((req) => {
+      const sse = req.getEventSource();
+      for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        try {
+          void sse.keepAlive(bad);
+        } catch (error) {
+          codes.push((error as SluiceError).code);
+        }
+      }
+      // Nothing was sent: the handler can still answer with an ordinary response.
+      return HttpResponse.json({ ok: false }, 400);
+    });
+    const res = await fetch(`${server.url}${path}`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ ok: false });
+    expect(codes).toEqual([
+      SseErrorCodes.InvalidOption,
+      SseErrorCodes.InvalidOption,
+      SseErrorCodes.InvalidOption,
+      SseErrorCodes.InvalidOption,
+    ]);
+  });
+
   it('keepAlive() resolves when close() is called from elsewhere (through the registry)', async () => {
     const resumed = deferred<string>();
     const path = route(async (req) => {
       const sse = req.getEventSource('closable');
-      await sse.keepAlive();
-      resumed.resolve(sse.isActive ? 'active' : 'closed');
+      const reason = await sse.keepAlive();
+      resumed.resolve(`${sse.isActive ? 'active' : 'inactive'} ${reason}`);
       return sse.close();
     });
     const stream = await ParsedStream.open(`${server.url}${path}`);
     registry.getByIdentifier('closable')!.send('last words');
     registry.getByIdentifier('closable')!.close();
-    expect(await within(resumed.promise, generous, 'keepAlive to resolve')).toBe('closed');
+    expect(await within(resumed.promise, generous, 'keepAlive to resolve')).toBe('inactive closed');
     expect(await stream.waitFor((s) => s.ended, generous)).toBe(true);
     expect(stream.data).toEqual(['last words']);
   });
@@ -306,8 +334,8 @@ describe('host.stop()', () => {
   it('ends every stream, identified or anonymous: a final shutdown event with a retry field, then the end of the body', async () => {
     const resumed: string[] = [];
     const hold = async (sse: HttpRequestEventSource): Promise<HttpResponse> => {
-      await sse.keepAlive();
-      resumed.push(sse.identifier ?? 'anonymous');
+      const reason = await sse.keepAlive();
+      resumed.push(`${sse.identifier ?? 'anonymous'} ${reason}`);
       return sse.close();
     };
     server.host.router.get('/id/:id', (req) => hold(req.getEventSource(req.params.id)));
@@ -341,7 +369,7 @@ describe('host.stop()', () => {
     expect(parsed.retries).toHaveLength(1);
     expect(await client.waitForEvents(1, generous)).toBe(true);
     expect(client.events[0]).toMatchObject({ type: 'shutdown', data: 'server shutting down' });
-    expect(resumed.sort()).toEqual(['anonymous', 'anonymous', 'user-1', 'user-2']);
+    expect(resumed.sort()).toEqual(['anonymous shutdown', 'anonymous shutdown', 'user-1 shutdown', 'user-2 shutdown']);
     expect(registry.count).toBe(0);
     expect(registry.stats().open).toBe(0);
   });

@@ -107,6 +107,7 @@ describe('slow clients', () => {
       'the flooding stream to be dropped',
     );
     expect(registry.stats().slowClientsDropped).toBe(1);
+    expect(source!.endReason).toBe('slow-client');
     expect(registry.stats().open).toBe(0);
     expect(registry.stats().queuedBytes).toBe(0);
   });

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { injectable, inject } from 'inversify';
 import { HttpServer, HttpRequest, HttpResponse, RouteGet, RoutePost, RoutePrefix } from '@sluice/core';
-import { ssePlugin, EventSourceRegistry, type HttpRequestEventSource } from '@sluice/sse';
+import { ssePlugin, EventSourceRegistry, type EventSourceEndReason, type HttpRequestEventSource } from '@sluice/sse';
 import { startHost, deferred, within, type StartedHost } from '../../../test/support/host.js';
 import { EventSourceClient, ParsedStream, closeClients } from './helpers/client.js';
 
@@ -13,7 +13,7 @@ const generous = 5000;
 let server: StartedHost;
 let registry: EventSourceRegistry;
 /** keepAlive() of each handler, by identifier ('' for anonymous), resolved when it returns. */
-let resumed: Map<string, Promise<void>>;
+let resumed: Map<string, Promise<EventSourceEndReason>>;
 /** The anonymous streams opened, in order (the registry does not hold them). */
 let anonymousSources: HttpRequestEventSource[];
 
@@ -217,7 +217,7 @@ describe('dropAll, registered and unregistered', () => {
     expect(registry.count).toBe(0);
     expect(await ann.waitFor((s) => s.ended, generous)).toBe(true);
     expect(await bob.waitFor((s) => s.ended, generous)).toBe(true);
-    await within(resumed.get('user-ann')!, generous, "ann's keepAlive to resolve");
+    expect(await within(resumed.get('user-ann')!, generous, "ann's keepAlive to resolve")).toBe('closed');
     expect(anonymous.ended).toBe(false);
     expect(registry.stats().open).toBe(1);
   });
@@ -243,6 +243,7 @@ describe('dropAll, registered and unregistered', () => {
     const log: string[] = [];
     const first = await connect('user-ann');
     const firstSource = registry.getByIdentifier('user-ann')!;
+    const firstResumed = resumed.get('user-ann')!;
     registry.on('registered', (source) => log.push(`+${source === firstSource ? 'first' : 'second'}`));
     registry.on('unregistered', (source) => log.push(`-${source === firstSource ? 'first' : 'second'}`));
 
@@ -253,6 +254,9 @@ describe('dropAll, registered and unregistered', () => {
     expect(registry.count).toBe(1);
     expect(log).toEqual(['-first', '+second']);
     expect(await first.waitFor((s) => s.ended, generous)).toBe(true);
+    expect(await within(firstResumed, generous, "the first stream's keepAlive to resolve")).toBe('replaced');
+    expect(firstSource.endReason).toBe('replaced');
+    expect(secondSource.endReason).toBeUndefined();
 
     secondSource.send('to the newer one');
     expect(await second.waitFor((s) => s.events.length === 1, generous)).toBe(true);
