@@ -36,7 +36,8 @@ interface RegistryEvents {
  *
  * A stream is here from the moment its head is sent until it closes, for
  * whatever reason. A second stream with an identifier in use replaces the first,
- * which is closed. Emits `registered` and `unregistered` with the stream.
+ * which is closed. Emits `registered` and `unregistered` with the stream; in
+ * `unregistered`, `source.endReason` tells why it left (`'replaced'`, `'client'`...).
  */
 export class EventSourceRegistry extends EventEmitter<RegistryEvents> {
   readonly #byIdentifier = new Map<string, HttpRequestEventSource>();
@@ -129,12 +130,15 @@ export class EventSourceRegistry extends EventEmitter<RegistryEvents> {
     const previous = this.#byIdentifier.get(identifier);
     if (previous === source) return;
     if (previous !== undefined) {
-      this.#byIdentifier.delete(identifier);
-      this.emit('unregistered', previous);
+      // The newer connection wins (a reconnecting browser tab): end the old one first, so it leaves
+      // through remove() and `unregistered` listeners see `endReason === 'replaced'` on it.
+      previous.end('replaced');
+      if (this.#byIdentifier.get(identifier) === previous) {
+        this.#byIdentifier.delete(identifier);
+        this.emit('unregistered', previous);
+      }
     }
     this.#byIdentifier.set(identifier, source);
-    // The newer connection wins (a reconnecting browser tab): end the old one.
-    previous?.end('replaced');
     this.emit('registered', source);
   }
 

@@ -294,8 +294,9 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
     this.#state = 'open';
     this.#outbox = new Outbox(res, this, this.#hub.maxBufferedBytes, res.chunkedEncoding, this.#hub.seq);
     this.lastWriteAt = performance.now();
-    this.#hub.opened(this.#untyped());
+    // `retry:` first, before `registered` listeners (which may send) run.
     if (this.#hub.retry !== undefined) this.#enqueue(new Frame(encodeRetry(this.#hub.retry), false));
+    this.#hub.opened(this.#untyped());
     if (this.#ping !== undefined && this.#pingStarted) this.#hub.pings.add(this, this.#ping.interval!);
   }
 

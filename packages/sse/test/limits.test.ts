@@ -165,4 +165,13 @@ describe('options', () => {
     expect(stream.retries).toEqual([1234]);
     expect(stream.events).toEqual([]);
   });
+
+  it('retry: the field comes first, even before what a `registered` listener sends', async () => {
+    const { server, registry } = await start({ retry: 1234 });
+    registry.on('registered', (source) => source.send('welcome'));
+    const connection = await openRawStream(server.host, '/s/user-ann');
+    await connection.readHead(generous);
+    expect(await connection.waitFor(() => (connection.stream?.body ?? '').includes('data: welcome\n\n'), generous)).toBe(true);
+    expect(connection.stream!.body.startsWith('retry: 1234\n')).toBe(true);
+  });
 });

@@ -245,14 +245,15 @@ describe('dropAll, registered and unregistered', () => {
     const firstSource = registry.getByIdentifier('user-ann')!;
     const firstResumed = resumed.get('user-ann')!;
     registry.on('registered', (source) => log.push(`+${source === firstSource ? 'first' : 'second'}`));
-    registry.on('unregistered', (source) => log.push(`-${source === firstSource ? 'first' : 'second'}`));
+    registry.on('unregistered', (source) => log.push(`-${source === firstSource ? 'first' : 'second'} ${source.endReason}`));
 
     const second = await connect('user-ann');
     const secondSource = registry.getByIdentifier('user-ann')!;
     expect(secondSource).not.toBe(firstSource);
     expect(firstSource.isActive).toBe(false);
     expect(registry.count).toBe(1);
-    expect(log).toEqual(['-first', '+second']);
+    // The old stream has left (and says why) before the new one is announced.
+    expect(log).toEqual(['-first replaced', '+second']);
     expect(await first.waitFor((s) => s.ended, generous)).toBe(true);
     expect(await within(firstResumed, generous, "the first stream's keepAlive to resolve")).toBe('replaced');
     expect(firstSource.endReason).toBe('replaced');
