@@ -30,4 +30,21 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  {
+    // The samples' pages: plain browser JavaScript, no build step.
+    files: ['samples/*/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        location: 'readonly',
+        EventSource: 'readonly',
+        sessionStorage: 'readonly',
+        localStorage: 'readonly',
+        requestAnimationFrame: 'readonly',
+      },
+    },
+  },
 );

@@ -24,7 +24,12 @@ function project(name: string, dir: string): Config {
 }
 
 const config: Config = {
-  projects: [project('core', 'packages/core'), project('sse', 'packages/sse'), project('samples', 'samples')],
+  projects: [
+    project('core', 'packages/core'),
+    project('sse', 'packages/sse'),
+    project('cli', 'packages/cli'),
+    project('samples', 'samples'),
+  ],
   testTimeout: 20_000,
 };
 

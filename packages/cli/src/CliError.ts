@@ -1,0 +1,30 @@
+/**
+ * A failure the CLI reports to the user as one line on stderr: a bad argument,
+ * a name npm would refuse, a directory that is not empty. `code` is stable, for
+ * callers of {@link newApp} that branch on the cause.
+ */
+export class CliError extends Error {
+  readonly code: CliErrorCode;
+
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CliError';
+    this.code = code;
+  }
+}
+
+/** Stable codes of the {@link CliError}s `sluice` and `newApp` throw. */
+export const CliErrorCodes = {
+  /** An option the command does not know, a missing or extra argument, an unknown command. */
+  Usage: 'SLUICE_CLI_USAGE',
+  /** `--template` names no template. */
+  UnknownTemplate: 'SLUICE_CLI_UNKNOWN_TEMPLATE',
+  /** The directory's name is not a valid npm package name. */
+  InvalidName: 'SLUICE_CLI_INVALID_NAME',
+  /** The target exists and is a file, or a directory that is not empty. */
+  TargetNotEmpty: 'SLUICE_CLI_TARGET_NOT_EMPTY',
+  /** `--local` outside a built clone of the Sluice repository. */
+  LocalPackagesMissing: 'SLUICE_CLI_LOCAL_PACKAGES_MISSING',
+} as const;
+
+export type CliErrorCode = (typeof CliErrorCodes)[keyof typeof CliErrorCodes];

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { fileURLToPath } from 'node:url';
+import { HttpServer, type HttpHost } from '@sluice/core';
+import { ssePlugin } from '@sluice/sse';
+import { MessageBoard } from './MessageBoard.js';
+import { MessagesController } from './MessagesController.js';
+
+/** The page, beside `src/` and `dist/`. */
+const publicDirectory = fileURLToPath(new URL('../public', import.meta.url));
+
+/** Where the app listens, and whether it logs. */
+export interface AppOptions {
+  /** 0 (the default) picks a free port: read it from `host.url` after `start()`. */
+  port?: number;
+  hostname?: string;
+  /** Access log and pino logging on stdout. Off by default, for tests. */
+  logging?: boolean;
+}
+
+/** Builds the app's host: `main.ts` starts it, the tests start their own. */
+export function createApp({ port = 0, hostname = '127.0.0.1', logging = false }: AppOptions = {}): HttpHost {
+  return HttpServer.createBuilder()
+    .useListeningPort(port, hostname)
+    .useControllers(MessagesController)
+    .useServices((c) => {
+      c.bind(MessageBoard).toSelf().inSingletonScope();
+    })
+    .usePlugin(ssePlugin())
+    .useStaticFiles('/', publicDirectory)
+    .useConfiguration((c) => {
+      c.accessLog = logging;
+      if (!logging) c.logger = false;
+    })
+    .build();
+}

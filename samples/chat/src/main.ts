@@ -1,0 +1,13 @@
+import { createApp } from './app.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const host = createApp(port, { accessLog: true });
+await host.start();
+console.log(`Sluice chat is running at ${host.url}/ (open it in two browser windows; Ctrl+C stops it)`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`${signal}: stopping (streams get a final event, then close)`);
+    void host.stop().then(() => process.exit(0));
+  });
+}
