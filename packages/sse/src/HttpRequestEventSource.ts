@@ -288,6 +288,13 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
     if (this.#headers !== undefined) Object.assign(headers, this.#headers);
     this.#hub.applyHostHeaders(this.request, headers);
     res.writeHead(200, headers);
+    if (this.request.method === 'HEAD') {
+      // HEAD gets the stream's head and no body: the stream ends at once (it never opens, never
+      // enters the registry), so no event bytes can follow the head on a kept-alive connection.
+      res.end();
+      this.#finish('closed');
+      return;
+    }
     res.flushHeaders();
     // Nagle would hold small events back waiting for ACKs; latency matters more here.
     res.socket?.setNoDelay(true);

@@ -1,4 +1,5 @@
 import { SseErrorCodes, sseError } from './errors.js';
+import { encodeEvent } from './frame.js';
 
 /** Options of `ssePlugin(options)`. */
 export interface SsePluginOptions {
@@ -51,20 +52,41 @@ export function resolveSseOptions(options: SsePluginOptions = {}): ResolvedSseOp
       jitter: options.shutdown?.jitter ?? 4_000,
     },
   };
-  const positive = (name: string, value: number, allowZero = false): void => {
-    if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
+  const positive = (name: string, value: number, allowZero = false, allowInfinity = false): void => {
+    if (
+      typeof value !== 'number' ||
+      Number.isNaN(value) ||
+      value < 0 ||
+      (!allowZero && value === 0) ||
+      (!allowInfinity && value === Infinity)
+    ) {
       throw sseError(
         SseErrorCodes.InvalidOption,
-        `ssePlugin option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`,
+        `ssePlugin option ${name} must be a ${allowZero ? 'non-negative' : 'positive'}${allowInfinity ? '' : ', finite'} number, got ${String(value)}`,
+      );
+    }
+  };
+  const wholeMs = (name: string, value: number): void => {
+    if (!Number.isInteger(value) || value < 0) {
+      throw sseError(
+        SseErrorCodes.InvalidOption,
+        `ssePlugin option ${name} must be a whole, non-negative number of ms, got ${String(value)}`,
       );
     }
   };
   positive('maxBufferedBytes', resolved.maxBufferedBytes);
   positive('flushWindowMs', resolved.flushWindowMs, true);
-  positive('maxConnections', resolved.maxConnections);
+  positive('maxConnections', resolved.maxConnections, false, true);
   positive('ping.interval', resolved.ping.interval);
-  positive('shutdown.retry', resolved.shutdown.retry, true);
-  positive('shutdown.jitter', resolved.shutdown.jitter, true);
-  if (resolved.retry !== undefined) positive('retry', resolved.retry, true);
+  // These go on the wire as `retry:` fields, which only take whole ms.
+  wholeMs('shutdown.retry', resolved.shutdown.retry);
+  wholeMs('shutdown.jitter', resolved.shutdown.jitter);
+  if (resolved.retry !== undefined) wholeMs('retry', resolved.retry);
+  // The shutdown event is encoded at stop time; a name with a line break would fail then, so try it now.
+  try {
+    encodeEvent(resolved.shutdown.data, { event: resolved.shutdown.event });
+  } catch (error) {
+    throw sseError(SseErrorCodes.InvalidOption, `ssePlugin option shutdown is not a valid event: ${(error as Error).message}`);
+  }
   return resolved;
 }

@@ -41,11 +41,13 @@ if (!Object.prototype.hasOwnProperty.call(HttpRequest.prototype, 'getEventSource
  */
 export function ssePlugin(options?: SsePluginOptions): SluicePlugin {
   const resolved = resolveSseOptions(options);
-  let hub: EventSourceHub | undefined;
+  // One hub per host (keyed by its container), so one plugin object can serve several hosts.
+  const hubs = new WeakMap<object, EventSourceHub>();
   return {
     name: 'sse',
     register(context) {
-      hub = new EventSourceHub(resolved, context);
+      const hub = new EventSourceHub(resolved, context);
+      hubs.set(context.container, hub);
       const registry = new EventSourceRegistry(hub);
       context.container.bind(EventSourceRegistry).toConstantValue(registry);
       const owner = hub;
@@ -53,8 +55,8 @@ export function ssePlugin(options?: SsePluginOptions): SluicePlugin {
         return owner.create<TEvents>(this, identifier);
       });
     },
-    stop() {
-      hub?.shutdown();
+    stop(host) {
+      hubs.get(host.container)?.shutdown();
     },
   };
 }

@@ -374,6 +374,36 @@ describe('host.stop()', () => {
     expect(registry.stats().open).toBe(0);
   });
 
+  it("one ssePlugin() object on two hosts: each host.stop() ends its own streams, not the other host's", async () => {
+    const plugin = ssePlugin();
+    const hosts = await Promise.all([
+      startHost(HttpServer.createBuilder().usePlugin(plugin)),
+      startHost(HttpServer.createBuilder().usePlugin(plugin)),
+    ]);
+    try {
+      for (const h of hosts) {
+        h.host.router.get('/s', async (req) => {
+          const sse = req.getEventSource('only');
+          await sse.keepAlive();
+          return sse.close();
+        });
+      }
+      const [a, b] = await Promise.all(hosts.map((h) => ParsedStream.open(`${h.url}/s`)));
+      const registries = hosts.map((h) => h.host.container.get(EventSourceRegistry));
+      expect(registries[0]).not.toBe(registries[1]);
+      await within(hosts[0]!.stop(), generous, 'the first host to stop');
+      expect(await a!.waitFor((s) => s.ended, generous)).toBe(true);
+      expect(a!.events.map((e) => e.event)).toEqual(['shutdown']);
+      expect(b!.ended).toBe(false);
+      expect(registries[1]!.getByIdentifier('only')?.isActive).toBe(true);
+      await within(hosts[1]!.stop(), generous, 'the second host to stop');
+      expect(await b!.waitFor((s) => s.ended, generous)).toBe(true);
+      expect(b!.events.map((e) => e.event)).toEqual(['shutdown']);
+    } finally {
+      await Promise.all(hosts.map((h) => h.stop()));
+    }
+  });
+
   it('shutdown event, data and retry are configurable', async () => {
     const custom = await startHost(
       HttpServer.createBuilder().usePlugin(ssePlugin({ shutdown: { event: 'bye', data: 'maintenance', retry: 250, jitter: 0 } })),

@@ -151,11 +151,20 @@ describe('options', () => {
       { maxConnections: -1 },
       { flushWindowMs: -5 },
       { ping: { interval: 0 } },
+      { ping: { interval: Infinity } },
+      { retry: 1.5 },
+      { retry: -1 },
+      { shutdown: { retry: 2.5 } },
+      { shutdown: { jitter: Number.NaN } },
+      { shutdown: { event: 'bye\nevent: other' } },
+      { shutdown: { event: 'a\rb' } },
     ] as SsePluginOptions[]) {
       const error = thrownBy(() => ssePlugin(options));
       expect(error).toBeInstanceOf(SluiceError);
-      expect((error as SluiceError).code).toBe(SseErrorCodes.InvalidOption);
+      expect([JSON.stringify(options), (error as SluiceError).code]).toEqual([JSON.stringify(options), SseErrorCodes.InvalidOption]);
     }
+    // Good values still pass, Infinity included where it means "no limit".
+    expect(() => ssePlugin({ retry: 0, maxConnections: Infinity, shutdown: { event: 'bye', retry: 0, jitter: 0 } })).not.toThrow();
   });
 
   it('retry: every stream starts with that retry field', async () => {

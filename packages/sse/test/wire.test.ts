@@ -123,6 +123,32 @@ describe('the disposable pattern (send, then return sse.close())', () => {
     expect([first.body, second.body]).toEqual(['data: for 1\n\n', 'data: for 2\n\n']);
   });
 
+  it('HEAD gets the stream head and no body; the kept-alive connection then serves a GET cleanly', async () => {
+    let headReason: string | undefined;
+    let headSend: boolean | undefined;
+    const path = route(async (req) => {
+      const sse = req.getEventSource(`head-${req.method}`);
+      sse.send('an event');
+      if (req.method === 'HEAD') {
+        headSend = sse.send('another');
+        headReason = await sse.keepAlive();
+      }
+      return sse.close();
+    });
+    const connection = await openRawStream(server.host, path, { method: 'HEAD' });
+    const head = await connection.readResponse(generous, { noBody: true });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    connection.send(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const get = await connection.readResponse(generous);
+    // Without the HEAD rule the first event's bytes followed the HEAD head and corrupted this response.
+    expect(get.status).toBe(200);
+    expect(get.body).toBe('data: an event\n\n');
+    expect(headSend).toBe(false);
+    expect(headReason).toBe('closed');
+    expect(registry.getByIdentifier('head-HEAD')).toBeUndefined();
+  });
+
   it('close() with nothing sent still sends the head and an empty body', async () => {
     const path = route((req) => req.getEventSource().close());
     const res = await fetchRaw(path);
