@@ -23,7 +23,7 @@ export const ErrorCodes = {
   UnresolvedDependency: 'SLUICE_UNRESOLVED_DEPENDENCY',
   /** A class passed to `useControllers` has no routes. */
   ControllerWithoutRoutes: 'SLUICE_CONTROLLER_WITHOUT_ROUTES',
-  /** `start()` on a host that is already listening, or `build()` twice. */
+  /** `start()` on a stopped host, `host.url`/`host.port` before `start()`, or `build()` twice. */
   HostState: 'SLUICE_HOST_STATE',
   /** A plugin tried to decorate the request with a name already taken. */
   RequestDecoratorConflict: 'SLUICE_REQUEST_DECORATOR_CONFLICT',

@@ -36,6 +36,8 @@ describe('HttpResponse and handler results', () => {
       string: () => unicode,
       object: () => ({ hello: 'wörld', list: [1, 2] }),
       array: () => [1, 'two'],
+      number: () => 42,
+      boolean: () => false,
       nothing: () => undefined,
       null: () => null,
       bytes: () => new Uint8Array([0, 1, 254, 255]),
@@ -124,6 +126,14 @@ describe('HttpResponse and handler results', () => {
       const res = await fetch(`${url}/${mode}/array`);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expect(await res.json()).toEqual([1, 'two']);
+    });
+
+    it('returning a number or a boolean sends it as JSON (and the route type accepts it)', async () => {
+      const number = await fetch(`${url}/${mode}/number`);
+      expect(number.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await number.text()).toBe('42');
+      const boolean = await fetch(`${url}/${mode}/boolean`);
+      expect(await boolean.text()).toBe('false');
     });
 
     it('returning nothing sends 204 with no body', async () => {

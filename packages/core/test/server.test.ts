@@ -164,6 +164,24 @@ describe('HttpServer builder and host', () => {
       }
     });
 
+    it('start() after stop() rejects with SLUICE_HOST_STATE, whether or not the host had started', async () => {
+      const build = () =>
+        HttpServer.createBuilder()
+          .useListeningPort(0)
+          .useConfiguration((c) => {
+            c.logger = false;
+          })
+          .useControllers(ItemsController)
+          .build();
+      const started = build();
+      await started.start();
+      await started.stop();
+      await expect(started.start()).rejects.toMatchObject({ code: ErrorCodes.HostState });
+      const never = build();
+      await never.stop();
+      await expect(never.start()).rejects.toMatchObject({ code: ErrorCodes.HostState });
+    });
+
     it('starting a host twice resolves to the same listening server', async () => {
       const host = HttpServer.createBuilder()
         .useListeningPort(0)

@@ -3,7 +3,7 @@ import type { HttpRequest } from '../http/HttpRequest.js';
 import type { HttpResponse } from '../http/HttpResponse.js';
 
 /** What a route handler may return: a response, a string (text), a plain object (JSON), or nothing (204). */
-export type HandlerResult = HttpResponse | string | object | Uint8Array | null | undefined | void;
+export type HandlerResult = HttpResponse | string | number | boolean | object | Uint8Array | null | undefined | void;
 
 /** An imperative route handler. */
 export type RouteHandler = (request: HttpRequest) => HandlerResult | Promise<HandlerResult>;

@@ -72,8 +72,12 @@ export class HttpHost {
     return this.#parts.state.stopping;
   }
 
-  /** Listens, then starts the plugins. */
+  /**
+   * Listens, then starts the plugins. Calling it again while the host runs
+   * returns the same promise; after `stop()` it rejects with `SLUICE_HOST_STATE`.
+   */
   start(): Promise<void> {
+    if (this.#stopping) return Promise.reject(new SluiceError(ErrorCodes.HostState, 'A stopped host cannot be started again; build a new one.'));
     this.#starting ??= this.#start();
     return this.#starting;
   }
