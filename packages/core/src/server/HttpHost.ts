@@ -77,7 +77,8 @@ export class HttpHost {
    * returns the same promise; after `stop()` it rejects with `SLUICE_HOST_STATE`.
    */
   start(): Promise<void> {
-    if (this.#stopping) return Promise.reject(new SluiceError(ErrorCodes.HostState, 'A stopped host cannot be started again; build a new one.'));
+    if (this.#stopping)
+      return Promise.reject(new SluiceError(ErrorCodes.HostState, 'A stopped host cannot be started again; build a new one.'));
     this.#starting ??= this.#start();
     return this.#starting;
   }
