@@ -75,7 +75,11 @@ export class EventSourceHub {
     if (identifier !== undefined && typeof identifier !== 'string') throw new TypeError('An event source identifier must be a string');
     if (this.#stopping)
       throw new HttpError(503, 'The server is shutting down', { headers: { 'retry-after': '5' }, code: SseErrorCodes.ShuttingDown });
-    if (this.open.size >= this.#options.maxConnections) {
+    // A stream that takes over an identifier in use replaces its predecessor: the count stays the same.
+    if (
+      this.open.size >= this.#options.maxConnections &&
+      (identifier === undefined || this.#registry!.getByIdentifier(identifier) === undefined)
+    ) {
       throw new HttpError(503, 'Too many event streams are open; try again later', {
         headers: { 'retry-after': '5' },
         code: SseErrorCodes.TooManyConnections,

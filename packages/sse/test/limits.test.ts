@@ -142,6 +142,20 @@ describe('connection cap', () => {
     expect(fourth.status).toBe(200);
     expect(registry.getByIdentifier('four')).toBeDefined();
   });
+
+  it('at the cap, a reconnect that takes over its own identifier is let in (it replaces the old stream)', async () => {
+    const { server, registry } = await start({ maxConnections: 1 });
+    const first = await ParsedStream.open(`${server.url}/s/tab`);
+    const before = registry.getByIdentifier('tab')!;
+    const stranger = await openRawStream(server.host, '/s/other');
+    expect((await stranger.readResponse(generous)).status).toBe(503);
+    const again = await ParsedStream.open(`${server.url}/s/tab`);
+    expect(again.status).toBe(200);
+    expect(await first.waitFor((s) => s.ended, generous)).toBe(true);
+    expect(before.endReason).toBe('replaced');
+    expect(registry.getByIdentifier('tab')).not.toBe(before);
+    expect(registry.stats().open).toBe(1);
+  });
 });
 
 describe('options', () => {
