@@ -26,9 +26,27 @@ const servers = {
   'sluice-sse-1ms': { cmd: ['servers/sluice-sse/dist/server.js'], env: { FLUSH_WINDOW_MS: '1' }, sse: true },
   'better-sse': { cmd: ['servers/better-sse/server.mjs'], sse: true },
 };
-const plan = quick
+const defaults = quick
   ? { httpRounds: 1, httpSeconds: 1, sseRounds: 1, sizes: [500], workloads: ['100:64:0', '20:4096:0', '100:64:1'] }
   : { httpRounds: 5, httpSeconds: 5, sseRounds: 3, sizes: [1000, 5000, 10000], workloads: ['100:64:0', '20:4096:0', '100:64:1'] };
+// Narrowing a run to one question (e.g. SIZES=5000 WORKLOADS=100:64:1 ROUNDS=7): environment overrides.
+const list = (name) => process.env[name]?.split(/[ ,]+/).filter(Boolean);
+const rounds = process.env.ROUNDS === undefined ? undefined : Number(process.env.ROUNDS);
+const plan = {
+  ...defaults,
+  httpRounds: rounds ?? defaults.httpRounds,
+  sseRounds: rounds ?? defaults.sseRounds,
+  sizes: list('SIZES')?.map(Number) ?? defaults.sizes,
+  workloads: list('WORKLOADS') ?? defaults.workloads,
+};
+if (
+  !plan.sizes.every((n) => Number.isInteger(n) && n > 0) ||
+  !(plan.httpRounds > 0) ||
+  !plan.workloads.every((w) => /^\d+:\d+:[01]$/.test(w))
+) {
+  throw new Error('SIZES must be positive integers, ROUNDS a positive number, WORKLOADS n:size:spread (e.g. 100:64:1)');
+}
+const skipHttp = process.env.SKIP_HTTP === '1';
 const pick = (kind) =>
   Object.keys(servers).filter(
     (name) => servers[name][kind] && fs.existsSync(path.join(benchDir, servers[name].cmd[0])) && (!only || only.includes(name)),
@@ -119,13 +137,16 @@ for (const tool of ['wrk', 'taskset']) {
 }
 
 const results = { date: new Date().toISOString(), quick, node: process.version, http: [], sse: [] };
-const stamp = results.date.slice(0, 10) + (quick ? '-quick' : '');
+// A narrowed run never overwrites a full one: it is saved as <date>-<LABEL or 'partial'>.
+const narrowed = ['ADAPTERS', 'SIZES', 'WORKLOADS', 'ROUNDS', 'SKIP_HTTP'].some((name) => process.env[name] !== undefined);
+const stamp =
+  results.date.slice(0, 10) + (quick ? '-quick' : '') + (narrowed || process.env.LABEL ? `-${process.env.LABEL ?? 'partial'}` : '');
 fs.mkdirSync(path.join(benchDir, 'results'), { recursive: true });
 // Saved after every measurement, so an interrupted full run still leaves its data.
 const save = () => fs.writeFileSync(path.join(benchDir, 'results', `${stamp}.json`), JSON.stringify(results, null, 1));
 const log = (...args) => console.error(...args);
 
-const httpAdapters = pick('http');
+const httpAdapters = skipHttp ? [] : pick('http');
 for (let round = 0; round < plan.httpRounds; round++) {
   for (const name of rotate(httpAdapters, round)) {
     try {
