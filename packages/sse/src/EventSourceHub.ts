@@ -12,7 +12,7 @@ import type { ResolvedSseOptions } from './SsePluginOptions.js';
 /** Counters behind `registry.stats()`. */
 export interface SseCounters {
   slowClientsDropped: number;
-  framesSent: number;
+  messagesSent: number;
   bytesSent: number;
 }
 
@@ -24,7 +24,7 @@ export interface SseCounters {
 export class EventSourceHub {
   readonly scheduler: FlushScheduler;
   readonly pings: PingScheduler;
-  readonly stats: SseCounters = { slowClientsDropped: 0, framesSent: 0, bytesSent: 0 };
+  readonly stats: SseCounters = { slowClientsDropped: 0, messagesSent: 0, bytesSent: 0 };
   readonly open = new Set<HttpRequestEventSource>();
   /** Orders every frame queued on this host, so broadcasts and direct sends merge in send order. */
   seq = 0;

@@ -14,7 +14,7 @@ export interface EventSourceStats {
   queuedBytes: number;
   /** Connections dropped for falling more than `maxBufferedBytes` behind. */
   slowClientsDropped: number;
-  /** Events and pings written, counted per connection. */
+  /** Events written (not pings or `retry:` lines), counted per connection. */
   messagesSent: number;
   /** Bytes written, counted per connection. */
   bytesSent: number;
@@ -66,9 +66,9 @@ export class EventSourceRegistry extends EventEmitter<RegistryEvents> {
     return found;
   }
 
-  /** Every open identified stream. */
-  all(): HttpRequestEventSource[] {
-    return [...this.#byIdentifier.values()];
+  /** Every open identified stream (pass an event map to send typed events, as with `find`). */
+  all<TEvents extends EventMap = AnyEvents>(): HttpRequestEventSource<TEvents>[] {
+    return [...this.#byIdentifier.values()] as HttpRequestEventSource<TEvents>[];
   }
 
   /** @internal Iterates without copying (the flush scheduler walks it once per flush). */
@@ -119,7 +119,7 @@ export class EventSourceRegistry extends EventEmitter<RegistryEvents> {
       identified: this.#byIdentifier.size,
       queuedBytes,
       slowClientsDropped: counters.slowClientsDropped,
-      messagesSent: counters.framesSent,
+      messagesSent: counters.messagesSent,
       bytesSent: counters.bytesSent,
     };
   }

@@ -25,6 +25,13 @@ type MessageData<TEvents extends EventMap> = 'message' extends keyof TEvents
 /** `send` options besides the event name. */
 export type SendOptions = Omit<EventFields, 'event'>;
 
+/** `sendAll` options besides the event name: `id` may be computed per item. */
+export interface SendAllOptions<T> {
+  /** One id for every item, or one per item (`(item, index) => id`; undefined sends none). */
+  id?: string | number | ((item: T, index: number) => string | number | undefined);
+  retry?: number;
+}
+
 type State = 'pending' | 'open' | 'closed';
 
 /**
@@ -140,12 +147,27 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
 
   /**
    * Sends each item of an async iterable as an event until it ends or the client
-   * goes away; resolves to the number of items sent.
+   * goes away; resolves to the number of items sent. With `event`, every item is
+   * an event of that name (typed by the event map).
    */
-  async sendAll(source: AsyncIterable<MessageData<TEvents>> | Iterable<MessageData<TEvents>>, options?: SendOptions): Promise<number> {
+  sendAll<K extends keyof TEvents & string>(
+    source: AsyncIterable<TEvents[K]> | Iterable<TEvents[K]>,
+    options: SendAllOptions<TEvents[K]> & { event: K },
+  ): Promise<number>;
+  sendAll(
+    source: AsyncIterable<MessageData<TEvents>> | Iterable<MessageData<TEvents>>,
+    options?: SendAllOptions<MessageData<TEvents>>,
+  ): Promise<number>;
+  async sendAll(
+    source: AsyncIterable<unknown> | Iterable<unknown>,
+    options?: SendAllOptions<unknown> & { event?: string },
+  ): Promise<number> {
+    const idOf = options?.id;
+    const fields: EventFields = { event: options?.event, retry: options?.retry, id: typeof idOf === 'function' ? undefined : idOf };
     let sent = 0;
     for await (const item of source) {
-      if (!this.send(item, options)) break;
+      if (typeof idOf === 'function') fields.id = idOf(item, sent);
+      if (!(this.send as (data: unknown, options?: EventFields) => boolean)(item, fields)) break;
       sent++;
     }
     return sent;
@@ -240,13 +262,13 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> implem
   }
 
   /** @internal */
-  onFlushed(bytes: number, frames: number, hadMessage: boolean): void {
+  onFlushed(bytes: number, messages: number): void {
     this.#sentContentLength += bytes;
     const now = this.#hub.scheduler.now;
     this.lastWriteAt = now;
-    if (hadMessage) this.#lastMessageAt = now;
+    if (messages > 0) this.#lastMessageAt = now;
     const stats = this.#hub.stats;
-    stats.framesSent += frames;
+    stats.messagesSent += messages;
     stats.bytesSent += bytes;
   }
 

@@ -6,7 +6,8 @@ export interface OutboxOwner {
   /** The connection passed its buffer bound and must be dropped. */
   onOverflow(): void;
   /** Bytes handed to the socket (for `sentContentLength` and stats); `hadMessage`: not only pings. */
-  onFlushed(bytes: number, frames: number, hadMessage: boolean): void;
+  /** `messages` counts events only (not pings or `retry:` lines). */
+  onFlushed(bytes: number, messages: number): void;
 }
 
 /** Broadcast frames taken from the journal for one flush, shared by every connection. */
@@ -44,8 +45,8 @@ export class Outbox {
   pending: Frame[] = [];
   pendingSeqs: number[] = [];
   pendingBytes = 0;
-  /** Whether `pending` holds a message (not only pings). */
-  pendingHasMessage = false;
+  /** How many of `pending` are messages (not pings or `retry:` lines). */
+  pendingMessages = 0;
   /** True while registered with the scheduler. */
   scheduled = false;
   closed = false;
@@ -64,7 +65,7 @@ export class Outbox {
     this.pending.push(frame);
     this.pendingSeqs.push(seq);
     this.pendingBytes += frame.bytes.length;
-    if (frame.isMessage) this.pendingHasMessage = true;
+    if (frame.isMessage) this.pendingMessages++;
     return true;
   }
 
@@ -101,12 +102,13 @@ export class Outbox {
         shared = undefined;
       }
     }
-    const hadMessage = journalUsable || this.pendingHasMessage;
+    // Journal frames are all messages; of our own, pings and `retry:` lines are not.
+    const messages = frames.length - (own.length - this.pendingMessages);
     if (own.length > 0) {
       this.pending = [];
       this.pendingSeqs = [];
       this.pendingBytes = 0;
-      this.pendingHasMessage = false;
+      this.pendingMessages = 0;
     }
     const socket = this.#res.socket;
     const already = socket ? socket.writableLength : this.#res.writableLength;
@@ -117,12 +119,12 @@ export class Outbox {
     if (socket === null) {
       // Not our turn on the socket yet: node queues res.write output and frames chunks itself.
       this.#res.write(join(frames, bytes));
-      this.#owner.onFlushed(bytes, frames.length, hadMessage);
+      this.#owner.onFlushed(bytes, messages);
       return undefined;
     }
     const out = shared ?? (frames.length === 1 ? (this.chunked ? frames[0]!.chunked : frames[0]!.bytes) : this.#frame(join(frames, bytes)));
     socket.write(out);
-    this.#owner.onFlushed(bytes, frames.length, hadMessage);
+    this.#owner.onFlushed(bytes, messages);
     return journalUsable ? undefined : out;
   }
 

@@ -5,6 +5,7 @@ export {
   type EventMap,
   type AnyEvents,
   type SendOptions,
+  type SendAllOptions,
   type EventSourceEndReason,
 } from './HttpRequestEventSource.js';
 export type { HttpRequestEventSource as EventSource } from './HttpRequestEventSource.js';

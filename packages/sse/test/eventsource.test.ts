@@ -212,6 +212,31 @@ describe('any method may open a stream', () => {
     ]);
   });
 
+  it('sendAll names every item with `event` and computes ids per item with a function', async () => {
+    interface Progress {
+      step: { n: number };
+    }
+    const path = route(async (req) => {
+      const sse = req.getEventSource<Progress>();
+      // Types only (never called): the event map types the items of a named sendAll.
+      const _typeCheck = (): void => {
+        // @ts-expect-error a 'step' item is { n: number }
+        void sse.sendAll([1, 2], { event: 'step' });
+        // @ts-expect-error 'stop' is not an event of the map
+        void sse.sendAll([{ n: 1 }], { event: 'stop' });
+      };
+      await sse.sendAll([{ n: 1 }, { n: 2 }, { n: 3 }], { event: 'step', id: (item, index) => `s${item.n}-${index}` });
+      return sse.close();
+    }, 'post');
+    const stream = await ParsedStream.open(`${server.url}${path}`, { method: 'POST', body: '' });
+    expect(await stream.waitFor((s) => s.ended, generous)).toBe(true);
+    expect(stream.events).toEqual([
+      { data: '{"n":1}', id: 's1-0', event: 'step' },
+      { data: '{"n":2}', id: 's2-1', event: 'step' },
+      { data: '{"n":3}', id: 's3-2', event: 'step' },
+    ]);
+  });
+
   it('sendAll stops (and ends the source) when the client goes away', async () => {
     let produced = 0;
     const generatorFinished = deferred<number>();

@@ -189,6 +189,17 @@ describe('options', () => {
     expect(stream.events).toEqual([]);
   });
 
+  it('stats().messagesSent counts events only: not pings, not the retry line', async () => {
+    const { server, registry } = await start({ retry: 1000, ping: { enabled: true, interval: 20 } });
+    const stream = await ParsedStream.open(`${server.url}/s/counted`);
+    expect(await stream.waitFor((s) => s.retries.length === 1 && s.comments.length >= 2, generous)).toBe(true);
+    registry.getByIdentifier('counted')!.send('one');
+    registry.broadcast('two');
+    expect(await stream.waitFor((s) => s.events.length === 2, generous)).toBe(true);
+    expect(registry.stats().messagesSent).toBe(2);
+    expect(registry.stats().bytesSent).toBeGreaterThan(Buffer.byteLength('data: one\n\ndata: two\n\n'));
+  });
+
   it('retry: the field comes first, even before what a `registered` listener sends', async () => {
     const { server, registry } = await start({ retry: 1234 });
     registry.on('registered', (source) => source.send('welcome'));
