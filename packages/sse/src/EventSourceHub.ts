@@ -36,6 +36,8 @@ export class EventSourceHub {
   readonly #logger: Logger | undefined;
   #registry: EventSourceRegistry | undefined;
   #opening = new WeakSet<HttpRequest>();
+  /** Streams created but not yet open (their head not sent): they count against maxConnections too. */
+  #pending = 0;
   #stopping = false;
 
   constructor(options: ResolvedSseOptions, context: Pick<PluginContext, 'applyHostHeaders' | 'logger'>) {
@@ -77,7 +79,7 @@ export class EventSourceHub {
       throw new HttpError(503, 'The server is shutting down', { headers: { 'retry-after': '5' }, code: SseErrorCodes.ShuttingDown });
     // A stream that takes over an identifier in use replaces its predecessor: the count stays the same.
     if (
-      this.open.size >= this.#options.maxConnections &&
+      this.open.size + this.#pending >= this.#options.maxConnections &&
       (identifier === undefined || this.#registry!.getByIdentifier(identifier) === undefined)
     ) {
       throw new HttpError(503, 'Too many event streams are open; try again later', {
@@ -86,6 +88,7 @@ export class EventSourceHub {
       });
     }
     this.#opening.add(request);
+    this.#pending++;
     const source = new HttpRequestEventSource<TEvents>(this, request, identifier);
     if (this.#options.ping.enabled) source.withPing((ping) => ping.start());
     return source;
@@ -93,13 +96,18 @@ export class EventSourceHub {
 
   /** A stream sent its head: count it, and index it when identified (replacing an older one). */
   opened(source: HttpRequestEventSource): void {
+    this.#pending--;
     this.open.add(source);
     if (source.identifier !== undefined) this.#registry!.add(source);
   }
 
   /** A stream ended, whatever the reason. */
   closed(source: HttpRequestEventSource, wasOpen: boolean): void {
-    if (!wasOpen) return;
+    if (!wasOpen) {
+      // It never opened (an ordinary response instead, HEAD, or the client left first).
+      this.#pending--;
+      return;
+    }
     this.open.delete(source);
     if (source.identifier !== undefined) this.#registry!.remove(source);
   }

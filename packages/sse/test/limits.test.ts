@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { describe, it, expect, afterEach } from '@jest/globals';
-import { HttpServer, SluiceError, type HttpRequest, type HttpResponse } from '@sluice/core';
+import { HttpServer, HttpResponse, SluiceError, type HttpRequest } from '@sluice/core';
 import { ssePlugin, EventSourceRegistry, SseErrorCodes, type HttpRequestEventSource, type SsePluginOptions } from '@sluice/sse';
-import { startHost, within, thrownBy, type StartedHost } from '../../../test/support/host.js';
+import { startHost, within, thrownBy, deferred, type StartedHost } from '../../../test/support/host.js';
 import { destroyRawSockets, openRawStream } from '../../../test/support/raw.js';
 import { EventSourceClient, ParsedStream, closeClients } from './helpers/client.js';
 
@@ -141,6 +141,34 @@ describe('connection cap', () => {
     const fourth = await ParsedStream.open(`${server.url}/s/four`);
     expect(fourth.status).toBe(200);
     expect(registry.getByIdentifier('four')).toBeDefined();
+  });
+
+  it('a stream not yet open holds its slot: no burst of opens overshoots the cap; one answered otherwise frees it', async () => {
+    const { server } = await start({ maxConnections: 1 });
+    const release = deferred<void>();
+    const entered = deferred<void>();
+    server.host.router.get('/slow-open', async (req) => {
+      const sse = req.getEventSource();
+      entered.resolve();
+      await release.promise; // the head is not sent yet
+      sse.send('late head');
+      return sse.close();
+    });
+    server.host.router.get('/refuse', (req) => {
+      req.getEventSource();
+      return new HttpResponse(401); // never opens
+    });
+    const slow = fetch(`${server.url}/slow-open`);
+    await within(entered.promise, generous, 'the first stream to be created');
+    const second = await fetch(`${server.url}/anonymous`);
+    expect(second.status).toBe(503);
+    await second.body?.cancel();
+    release.resolve();
+    expect(await (await slow).text()).toBe('data: late head\n\n');
+    // Five streams created and answered with 401 leave no slot taken behind them.
+    for (let i = 0; i < 5; i++) expect((await fetch(`${server.url}/refuse`)).status).toBe(401);
+    const next = await ParsedStream.open(`${server.url}/s/after`);
+    expect(next.status).toBe(200);
   });
 
   it('at the cap, a reconnect that takes over its own identifier is let in (it replaces the old stream)', async () => {
