@@ -21,7 +21,7 @@ const servers = {
   hono: { cmd: ['servers/hono/server.mjs'], http: true, sse: true },
   nest: { cmd: ['servers/nest/dist/server.js'], http: true, sse: true },
   'raw-sse': { cmd: ['servers/raw-sse/server.mjs'], sse: true },
-  'raw-sse-joined': { cmd: ['servers/raw-sse-joined/server.mjs'], sse: true },
+  'raw-sse-joined': { cmd: ['servers/raw-sse/server.mjs'], env: { JOIN_TICK: '1' }, sse: true },
   'sluice-sse': { cmd: ['servers/sluice-sse/dist/server.js'], sse: true },
   'sluice-sse-1ms': { cmd: ['servers/sluice-sse/dist/server.js'], env: { FLUSH_WINDOW_MS: '1' }, sse: true },
   'better-sse': { cmd: ['servers/better-sse/server.mjs'], sse: true },

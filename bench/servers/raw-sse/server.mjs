@@ -1,17 +1,40 @@
 // The SSE reference: raw node:http, each event formatted once into a Buffer and
 // written with res.write(buffer) per event per client.
+// With JOIN_TICK=1 (the `raw-sse-joined` adapter), the floor we knew of: each tick's
+// events are joined into one Buffer and written once per client.
 import http from 'node:http';
 
 const clients = new Map();
 const port = Number(process.env.PORT ?? 3201);
+const joinTick = process.env.JOIN_TICK === '1';
+let pending = [];
+let armed = false;
+
+function flush() {
+  armed = false;
+  const joined = Buffer.concat(pending);
+  pending = [];
+  for (const res of clients.values()) res.write(joined);
+}
+
+function write(frame) {
+  if (!joinTick) {
+    for (const res of clients.values()) res.write(frame);
+    return;
+  }
+  pending.push(frame);
+  if (!armed) {
+    armed = true;
+    setImmediate(flush);
+  }
+}
 
 function sendEvents(n, size, spread) {
   const payload = 'x'.repeat(Math.max(0, size - 4));
   let i = 0;
   const one = () => {
     i++;
-    const frame = Buffer.from(`id: ${i}\ndata: ${i === n ? 'end' : payload}\n\n`);
-    for (const res of clients.values()) res.write(frame);
+    write(Buffer.from(`id: ${i}\ndata: ${i === n ? 'end' : payload}\n\n`));
   };
   if (!spread) {
     while (i < n) one();
@@ -51,4 +74,4 @@ const server = http.createServer((req, res) => {
   }
   res.writeHead(404).end();
 });
-server.listen(port, '127.0.0.1', () => console.log(`raw-sse listening on ${port}`));
+server.listen(port, '127.0.0.1', () => console.log(`raw-sse${joinTick ? '-joined' : ''} listening on ${port}`));
