@@ -99,6 +99,9 @@ export class EventSourceHub {
     this.#pending--;
     this.open.add(source);
     if (source.identifier !== undefined) this.#registry!.add(source);
+    // Created before the host began to stop, opened after its streams were ended: end this one too,
+    // or it would hold the stop until the grace period runs out.
+    if (this.#stopping) this.#end(source);
   }
 
   /** A stream ended, whatever the reason. */
@@ -115,18 +118,21 @@ export class EventSourceHub {
   /** Host shutdown: a final event with a jittered `retry` to every stream, then the end of each body. */
   shutdown(): void {
     this.#stopping = true;
-    const { event, data, retry, jitter } = this.#options.shutdown;
-    for (const source of [...this.open]) {
-      try {
-        // Jitter spreads the reconnections of many clients over time (to other nodes, or to us once back).
-        const frame = new Frame(encodeEvent(data, { event, retry: retry + Math.floor(Math.random() * (jitter + 1)) }));
-        source.closeWithFinalEvent(frame);
-      } catch (error) {
-        this.#logger?.warn({ err: error }, 'could not end an event stream cleanly');
-        source.drop('shutdown');
-      }
-    }
+    for (const source of [...this.open]) this.#end(source);
     this.scheduler.flush();
     this.pings.clear();
+  }
+
+  // The final event with a jittered `retry`, then the end of the body.
+  #end(source: HttpRequestEventSource): void {
+    const { event, data, retry, jitter } = this.#options.shutdown;
+    try {
+      // Jitter spreads the reconnections of many clients over time (to other nodes, or to us once back).
+      const frame = new Frame(encodeEvent(data, { event, retry: retry + Math.floor(Math.random() * (jitter + 1)) }));
+      source.closeWithFinalEvent(frame);
+    } catch (error) {
+      this.#logger?.warn({ err: error }, 'could not end an event stream cleanly');
+      source.drop('shutdown');
+    }
   }
 }

@@ -404,6 +404,40 @@ describe('host.stop()', () => {
     }
   });
 
+  it('a stream created before stop() but opened after the others were ended gets the shutdown event too', async () => {
+    const release = deferred<void>();
+    const entered = deferred<void>();
+    const resumed = deferred<string>();
+    server.host.router.get('/late', async (req) => {
+      const sse = req.getEventSource('late');
+      entered.resolve();
+      await release.promise; // the head goes out only after the host began to stop
+      resumed.resolve(await sse.keepAlive());
+      return sse.close();
+    });
+    server.host.router.get('/witness', async (req) => {
+      const sse = req.getEventSource();
+      await sse.keepAlive();
+      return sse.close();
+    });
+    const witness = await ParsedStream.open(`${server.url}/witness`);
+    const response = fetch(`${server.url}/late`);
+    await within(entered.promise, generous, 'the handler to create its stream');
+    const stopped = server.stop();
+    // The plugin has ended the open streams (the witness got its shutdown event): only now does /late open.
+    expect(await witness.waitFor((w) => w.ended, generous)).toBe(true);
+    release.resolve();
+    const res = await within(response, generous, 'the late stream head');
+    expect(res.status).toBe(200);
+    // Ends with the shutdown event at once, not when the grace period (10 s) runs out.
+    expect(await within(res.text(), generous, 'the late stream to end')).toMatch(
+      /^event: shutdown\nretry: \d+\ndata: server shutting down\n\n$/,
+    );
+    expect(await within(resumed.promise, generous, 'keepAlive to resolve')).toBe('shutdown');
+    await within(stopped, generous, 'host.stop()');
+    expect(registry.count).toBe(0);
+  });
+
   it('shutdown event, data and retry are configurable', async () => {
     const custom = await startHost(
       HttpServer.createBuilder().usePlugin(ssePlugin({ shutdown: { event: 'bye', data: 'maintenance', retry: 250, jitter: 0 } })),
