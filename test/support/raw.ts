@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { HttpHost } from '@sluice/core';
+import { ChangeSignal } from './ChangeSignal.js';
 
 /** Every raw socket a test opened, so `destroyRawSockets()` can clean up in afterEach. */
 const openSockets = new Set<Socket>();
@@ -32,7 +33,7 @@ export class RawConnection {
   #buffer = '';
   #closed = false;
   #error: Error | undefined;
-  readonly #listeners = new Set<() => void>();
+  readonly #changes = new ChangeSignal();
 
   private constructor(socket: Socket) {
     this.socket = socket;
@@ -85,32 +86,13 @@ export class RawConnection {
     this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
   }
 
-  /** Resolves true once `predicate(received)` holds or the socket closed, false after `ms`. */
+  /** Resolves true once `predicate(received)` holds, false after `ms` or once the socket closed without it holding. */
   waitFor(predicate: (received: string) => boolean, ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const check = (): boolean => {
-        if (predicate(this.#buffer)) {
-          done(true);
-          return true;
-        }
-        if (this.#closed) {
-          done(predicate(this.#buffer));
-          return true;
-        }
-        return false;
-      };
-      const timer = setTimeout(() => done(false), ms);
-      const done = (value: boolean): void => {
-        clearTimeout(timer);
-        this.#listeners.delete(listener);
-        resolve(value);
-      };
-      const listener = (): void => {
-        check();
-      };
-      this.#listeners.add(listener);
-      check();
-    });
+    return this.#changes.until(
+      () => predicate(this.#buffer),
+      ms,
+      () => this.#closed,
+    );
   }
 
   /** Resolves true when the server closed the connection within `ms`, else false. */
@@ -167,7 +149,7 @@ export class RawConnection {
   }
 
   #notify(): void {
-    for (const listener of [...this.#listeners]) listener();
+    this.#changes.notify();
   }
 }
 

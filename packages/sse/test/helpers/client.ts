@@ -1,6 +1,7 @@
 import { EventSource, type EventSourceInit } from 'eventsource';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { ChangeSignal } from '../../../../test/support/ChangeSignal.js';
 
 /** One event as the `eventsource` client delivered it. */
 export interface ReceivedEvent {
@@ -26,7 +27,7 @@ export class EventSourceClient {
   readonly events: ReceivedEvent[] = [];
   readonly errors: { code: number | undefined; message: string | undefined }[] = [];
   opens = 0;
-  readonly #listeners = new Set<() => void>();
+  readonly #changes = new ChangeSignal();
 
   constructor(url: string, types: readonly string[] = ['message'], init?: EventSourceInit) {
     this.source = new EventSource(url, init);
@@ -54,19 +55,7 @@ export class EventSourceClient {
 
   /** Resolves true once `predicate(this)` holds, false after `ms`. */
   waitFor(predicate: (client: this) => boolean, ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const done = (value: boolean): void => {
-        clearTimeout(timer);
-        this.#listeners.delete(listener);
-        resolve(value);
-      };
-      const listener = (): void => {
-        if (predicate(this)) done(true);
-      };
-      const timer = setTimeout(() => done(false), ms);
-      this.#listeners.add(listener);
-      listener();
-    });
+    return this.#changes.until(() => predicate(this), ms);
   }
 
   /** Resolves true once `count` events arrived, false after `ms`. */
@@ -80,7 +69,7 @@ export class EventSourceClient {
   }
 
   #notify(): void {
-    for (const listener of [...this.#listeners]) listener();
+    this.#changes.notify();
   }
 }
 
@@ -98,7 +87,7 @@ export class ParsedStream {
   headers: IncomingMessage['headers'] = {};
   ended = false;
   closed = false;
-  readonly #listeners = new Set<() => void>();
+  readonly #changes = new ChangeSignal();
   readonly #request: ReturnType<typeof httpRequest>;
 
   private constructor(url: string, options: { method?: string; headers?: Record<string, string>; body?: string }, onHead: () => void) {
@@ -153,20 +142,11 @@ export class ParsedStream {
 
   /** Resolves true once `predicate(this)` holds, false after `ms` (or once the stream closed without it holding). */
   waitFor(predicate: (stream: this) => boolean, ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const done = (value: boolean): void => {
-        clearTimeout(timer);
-        this.#listeners.delete(listener);
-        resolve(value);
-      };
-      const listener = (): void => {
-        if (predicate(this)) done(true);
-        else if (this.closed) done(false);
-      };
-      const timer = setTimeout(() => done(false), ms);
-      this.#listeners.add(listener);
-      listener();
-    });
+    return this.#changes.until(
+      () => predicate(this),
+      ms,
+      () => this.closed,
+    );
   }
 
   /** Destroys the connection (the client goes away). */
@@ -176,6 +156,6 @@ export class ParsedStream {
   }
 
   #notify(): void {
-    for (const listener of [...this.#listeners]) listener();
+    this.#changes.notify();
   }
 }
