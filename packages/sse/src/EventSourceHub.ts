@@ -1,72 +1,127 @@
-import { HttpError, type HttpRequest, type PluginContext } from '@sluice/core';
+import { HttpError, type HeaderValue, type HttpRequest, type PluginContext } from '@sluice/core';
 import type { Logger } from 'pino';
+import { FlushScheduler } from './delivery/FlushScheduler.js';
+import { PingScheduler } from './delivery/PingScheduler.js';
+import { SlowClientWatch } from './delivery/SlowClientWatch.js';
+import type { JournalBatch } from './delivery/BroadcastJournal.js';
 import { SseErrorCodes, sseError } from './errors.js';
-import { FlushScheduler } from './FlushScheduler.js';
 import { encodeEvent, Frame } from './frame.js';
-import { HttpRequestEventSource, type EventMap } from './HttpRequestEventSource.js';
-import { PingScheduler } from './PingScheduler.js';
-import type { Outbox } from './Outbox.js';
-import type { EventSourceRegistry } from './EventSourceRegistry.js';
+import type { EventMap, EventSourceEndReason } from './EventMap.js';
+import { EventSourceConnection } from './stream/EventSourceConnection.js';
+import type { ConnectionSettings, EventSourceHost, HostedConnection } from './stream/EventSourceHost.js';
+import { HttpRequestEventSource } from './stream/HttpRequestEventSource.js';
+import type { Outbox } from './stream/Outbox.js';
+import type { LocalDelivery, StreamIndex } from './registry/StreamIndex.js';
 import type { ResolvedSseOptions } from './SsePluginOptions.js';
 
-/** Counters behind `registry.stats()`. */
-export interface SseCounters {
-  slowClientsDropped: number;
-  messagesSent: number;
-  bytesSent: number;
-}
-
 /**
- * The machinery one host's streams share: the flush and ping schedulers, limits,
- * counters, and the set of open streams (identified or not). Internal: users see
- * the {@link EventSourceRegistry} and their event sources.
+ * The machinery one host's streams share: the flush, ping and slow-client
+ * schedules, limits, counters, and the set of open streams (identified or not).
+ * Internal: users see the registry and their event sources. Streams reach it
+ * through {@link EventSourceHost}; the registry through {@link LocalDelivery};
+ * it reaches the registry through {@link StreamIndex}.
  */
-export class EventSourceHub {
-  readonly scheduler: FlushScheduler;
-  readonly pings: PingScheduler;
-  readonly stats: SseCounters = { slowClientsDropped: 0, messagesSent: 0, bytesSent: 0 };
-  readonly open = new Set<HttpRequestEventSource>();
+export class EventSourceHub implements EventSourceHost, LocalDelivery {
+  readonly settings: ConnectionSettings;
+  readonly logger: Logger | undefined;
+  readonly #scheduler: FlushScheduler;
+  readonly #pings = new PingScheduler();
+  readonly #slow: SlowClientWatch;
+  readonly #open = new Set<EventSourceConnection>();
+  readonly #counters = { slowClientsDropped: 0, messagesSent: 0, bytesSent: 0 };
   /** Orders every frame queued on this host, so broadcasts and direct sends merge in send order. */
-  seq = 0;
-  readonly maxBufferedBytes: number;
-  readonly retry: number | undefined;
-  readonly pingDefaults: { dataMessage: string; interval: number };
+  #seq = 0;
   readonly #options: ResolvedSseOptions;
   readonly #applyHostHeaders: PluginContext['applyHostHeaders'];
-  readonly #logger: Logger | undefined;
-  #registry: EventSourceRegistry | undefined;
-  #opening = new WeakSet<HttpRequest>();
+  readonly #resolveIndex: () => StreamIndex;
+  #index: StreamIndex | undefined;
+  readonly #opening = new WeakSet<HttpRequest>();
   /** Streams created but not yet open (their head not sent): they count against maxConnections too. */
   #pending = 0;
   #stopping = false;
 
-  constructor(options: ResolvedSseOptions, context: Pick<PluginContext, 'applyHostHeaders' | 'logger'>) {
+  constructor(options: ResolvedSseOptions, context: Pick<PluginContext, 'applyHostHeaders' | 'logger'>, resolveIndex: () => StreamIndex) {
     this.#options = options;
-    this.scheduler = new FlushScheduler(options.flushWindowMs, () => this.#journalTargets());
-    this.pings = new PingScheduler();
-    this.maxBufferedBytes = options.maxBufferedBytes;
-    this.retry = options.retry;
-    this.pingDefaults = { dataMessage: options.ping.dataMessage, interval: options.ping.interval };
+    this.#scheduler = new FlushScheduler(options.flushWindowMs, () => this.#indexed().journalTargets());
+    this.#slow = new SlowClientWatch(options.maxBufferedBytes, options.maxBacklogBytes, options.slowClientTimeoutMs);
+    this.settings = {
+      boundBytes: options.maxBufferedBytes,
+      highWaterBytes: Math.min(64 * 1024, Math.floor(options.maxBufferedBytes / 2)),
+      retry: options.retry,
+      pingDefaults: { dataMessage: options.ping.dataMessage, interval: options.ping.interval },
+    };
     this.#applyHostHeaders = context.applyHostHeaders;
-    this.#logger = context.logger;
+    this.logger = context.logger;
+    this.#resolveIndex = resolveIndex;
   }
 
-  attach(registry: EventSourceRegistry): void {
-    this.#registry = registry;
+  // EventSourceHost: what each stream calls. Kept to field reads and one call each (per-event path).
+  nextSeq(): number {
+    return ++this.#seq;
   }
-
-  /** A broadcast to every identified stream: one journal entry, whatever the number of streams. */
-  broadcastAll(frame: Frame): void {
-    this.scheduler.journal.append(frame, ++this.seq);
-    this.scheduler.scheduleJournal();
+  get seq(): number {
+    return this.#seq;
   }
-
-  *#journalTargets(): Iterable<Outbox | undefined> {
-    for (const source of this.#registry!.values()) yield source.outbox;
+  get now(): number {
+    return this.#scheduler.now;
   }
-
-  applyHostHeaders(request: HttpRequest, headers: Record<string, string | string[]>): void {
+  schedule(outbox: Outbox): void {
+    this.#scheduler.schedule(outbox);
+  }
+  pendingJournal(): JournalBatch | undefined {
+    return this.#scheduler.pendingJournal();
+  }
+  startPing(connection: HostedConnection, intervalMs: number): void {
+    this.#pings.add(connection, intervalMs);
+  }
+  stopPing(connection: HostedConnection, intervalMs: number): void {
+    this.#pings.remove(connection, intervalMs);
+  }
+  behind(connection: HostedConnection, bufferedBytes: number): void {
+    this.#slow.behind(connection, bufferedBytes);
+  }
+  counted(bytes: number, messages: number): void {
+    this.#counters.messagesSent += messages;
+    this.#counters.bytesSent += bytes;
+  }
+  applyHostHeaders(request: HttpRequest, headers: Record<string, HeaderValue>): void {
     this.#applyHostHeaders(request, headers);
+  }
+
+  /** A stream sent its head: count it, and index it when identified (replacing an older one). */
+  opened(connection: HostedConnection): void {
+    const stream = connection as EventSourceConnection;
+    this.#pending--;
+    this.#open.add(stream);
+    if (stream.identifier !== undefined) this.#indexed().add(stream);
+    // Created before the host began to stop, opened after its streams were ended: end this one too,
+    // or it would hold the stop until the grace period runs out.
+    if (this.#stopping) this.#end(stream);
+  }
+
+  /** A stream ended, whatever the reason. */
+  closed(connection: HostedConnection, wasOpen: boolean, reason: EventSourceEndReason): void {
+    const stream = connection as EventSourceConnection;
+    if (!wasOpen) {
+      // It never opened (an ordinary response instead, HEAD, or the client left first).
+      this.#pending--;
+      return;
+    }
+    this.#open.delete(stream);
+    this.#slow.forget(stream);
+    if (reason === 'slow-client') this.#counters.slowClientsDropped++;
+    if (stream.identifier !== undefined) this.#indexed().remove(stream, reason);
+  }
+
+  // LocalDelivery: what the registry calls.
+  broadcastAll(frame: Frame): void {
+    this.#scheduler.broadcast(frame, ++this.#seq);
+  }
+
+  figures(): { open: number; queuedBytes: number; slowClientsDropped: number; messagesSent: number; bytesSent: number } {
+    let queuedBytes = 0;
+    for (const stream of this.#open) queuedBytes += stream.bufferedBytes;
+    return { open: this.#open.size, queuedBytes, ...this.#counters };
   }
 
   /** `req.getEventSource(identifier)`. */
@@ -79,8 +134,8 @@ export class EventSourceHub {
       throw new HttpError(503, 'The server is shutting down', { headers: { 'retry-after': '5' }, code: SseErrorCodes.ShuttingDown });
     // A stream that takes over an identifier in use replaces its predecessor: the count stays the same.
     if (
-      this.open.size + this.#pending >= this.#options.maxConnections &&
-      (identifier === undefined || this.#registry!.getByIdentifier(identifier) === undefined)
+      this.#open.size + this.#pending >= this.#options.maxConnections &&
+      (identifier === undefined || !this.#indexed().has(identifier))
     ) {
       throw new HttpError(503, 'Too many event streams are open; try again later', {
         headers: { 'retry-after': '5' },
@@ -89,50 +144,39 @@ export class EventSourceHub {
     }
     this.#opening.add(request);
     this.#pending++;
-    const source = new HttpRequestEventSource<TEvents>(this, request, identifier);
-    if (this.#options.ping.enabled) source.withPing((ping) => ping.start());
-    return source;
-  }
-
-  /** A stream sent its head: count it, and index it when identified (replacing an older one). */
-  opened(source: HttpRequestEventSource): void {
-    this.#pending--;
-    this.open.add(source);
-    if (source.identifier !== undefined) this.#registry!.add(source);
-    // Created before the host began to stop, opened after its streams were ended: end this one too,
-    // or it would hold the stop until the grace period runs out.
-    if (this.#stopping) this.#end(source);
-  }
-
-  /** A stream ended, whatever the reason. */
-  closed(source: HttpRequestEventSource, wasOpen: boolean): void {
-    if (!wasOpen) {
-      // It never opened (an ordinary response instead, HEAD, or the client left first).
-      this.#pending--;
-      return;
-    }
-    this.open.delete(source);
-    if (source.identifier !== undefined) this.#registry!.remove(source);
+    const connection = new EventSourceConnection<HttpRequestEventSource<TEvents>>(
+      this,
+      request,
+      identifier,
+      (c) => new HttpRequestEventSource<TEvents>(c as EventSourceConnection),
+    );
+    if (this.#options.ping.enabled) connection.withPing((ping) => ping.start());
+    return connection.source;
   }
 
   /** Host shutdown: a final event with a jittered `retry` to every stream, then the end of each body. */
   shutdown(): void {
     this.#stopping = true;
-    for (const source of [...this.open]) this.#end(source);
-    this.scheduler.flush();
-    this.pings.clear();
+    for (const stream of [...this.#open]) this.#end(stream);
+    this.#scheduler.flush();
+    this.#pings.clear();
+    this.#slow.clear();
+  }
+
+  #indexed(): StreamIndex {
+    return (this.#index ??= this.#resolveIndex());
   }
 
   // The final event with a jittered `retry`, then the end of the body.
-  #end(source: HttpRequestEventSource): void {
+  #end(stream: EventSourceConnection): void {
     const { event, data, retry, jitter } = this.#options.shutdown;
     try {
       // Jitter spreads the reconnections of many clients over time (to other nodes, or to us once back).
       const frame = new Frame(encodeEvent(data, { event, retry: retry + Math.floor(Math.random() * (jitter + 1)) }));
-      source.closeWithFinalEvent(frame);
+      stream.closeWithFinalEvent(frame);
     } catch (error) {
-      this.#logger?.warn({ err: error }, 'could not end an event stream cleanly');
-      source.drop('shutdown');
+      this.logger?.warn({ err: error }, 'could not end an event stream cleanly');
+      stream.drop('shutdown');
     }
   }
 }

@@ -4,11 +4,20 @@ import { encodeEvent } from './frame.js';
 /** Options of `ssePlugin(options)`. */
 export interface SsePluginOptions {
   /**
-   * Most bytes a connection may have waiting (queued and in the socket's buffer);
-   * a client that falls that far behind is dropped so memory stays bounded.
-   * Default 1 MiB.
+   * Bytes a connection may have waiting (queued and in the socket's buffer)
+   * without having to drain: past it, a client that takes no byte for
+   * `slowClientTimeoutMs` is dropped. A burst larger than this still reaches
+   * readers that keep up. Default 1 MiB.
    */
   maxBufferedBytes?: number;
+  /** How long a client over `maxBufferedBytes` may take nothing before it is dropped, ms. Default 5,000. */
+  slowClientTimeoutMs?: number;
+  /**
+   * The hard limit: a connection with more than this waiting is dropped at once,
+   * draining or not. Broadcast bytes are shared between connections, so this
+   * bounds references more than copies. Default 16 × `maxBufferedBytes`.
+   */
+  maxBacklogBytes?: number;
   /**
    * 0 (default): what is sent during one event-loop turn leaves at its end in one
    * write per connection. > 0: writes are held up to this many ms so events sent
@@ -27,6 +36,8 @@ export interface SsePluginOptions {
 
 export interface ResolvedSseOptions {
   maxBufferedBytes: number;
+  slowClientTimeoutMs: number;
+  maxBacklogBytes: number;
   flushWindowMs: number;
   retry: number | undefined;
   maxConnections: number;
@@ -37,6 +48,8 @@ export interface ResolvedSseOptions {
 export function resolveSseOptions(options: SsePluginOptions = {}): ResolvedSseOptions {
   const resolved: ResolvedSseOptions = {
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    slowClientTimeoutMs: options.slowClientTimeoutMs ?? 5_000,
+    maxBacklogBytes: options.maxBacklogBytes ?? 16 * (options.maxBufferedBytes ?? 1024 * 1024),
     flushWindowMs: options.flushWindowMs ?? 0,
     retry: options.retry,
     maxConnections: options.maxConnections ?? Infinity,
@@ -75,6 +88,11 @@ export function resolveSseOptions(options: SsePluginOptions = {}): ResolvedSseOp
     }
   };
   positive('maxBufferedBytes', resolved.maxBufferedBytes);
+  positive('slowClientTimeoutMs', resolved.slowClientTimeoutMs);
+  positive('maxBacklogBytes', resolved.maxBacklogBytes);
+  if (resolved.maxBacklogBytes < resolved.maxBufferedBytes) {
+    throw sseError(SseErrorCodes.InvalidOption, `ssePlugin option maxBacklogBytes (${resolved.maxBacklogBytes}) must not be below maxBufferedBytes (${resolved.maxBufferedBytes})`);
+  }
   positive('flushWindowMs', resolved.flushWindowMs, true);
   positive('maxConnections', resolved.maxConnections, false, true);
   positive('ping.interval', resolved.ping.interval);

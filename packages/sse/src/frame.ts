@@ -19,17 +19,25 @@ export class Frame {
   readonly bytes: Buffer;
   /** False for pings and bare `retry:` frames: they do not count as messages for idle timeouts. */
   readonly isMessage: boolean;
+  /** Counts the times this frame was handed to a connection (`sendAll` resolves to what was written, not attempted). */
+  readonly tally: WriteTally | undefined;
   #chunked: Buffer | undefined;
 
-  constructor(bytes: Buffer, isMessage = true) {
+  constructor(bytes: Buffer, isMessage = true, tally?: WriteTally) {
     this.bytes = bytes;
     this.isMessage = isMessage;
+    this.tally = tally;
   }
 
   /** `<hex length>\r\n<bytes>\r\n`, built the first time it is asked for. */
   get chunked(): Buffer {
     return (this.#chunked ??= chunk(this.bytes));
   }
+}
+
+/** A counter shared by the frames of one `sendAll`. */
+export interface WriteTally {
+  written: number;
 }
 
 /** Wraps bytes in one HTTP/1.1 chunk. */
@@ -54,6 +62,11 @@ const forbiddenInField = /[\r\n\0]/;
  * not be able to inject fields or events.
  */
 export function encodeEvent(data: unknown, fields?: EventFields): Buffer {
+  return Buffer.from(encodeEventText(data, fields), 'utf8');
+}
+
+/** {@link encodeEvent} as text (a cluster event travels as text and is turned into bytes once per node). */
+export function encodeEventText(data: unknown, fields?: EventFields): string {
   let out = '';
   if (fields !== undefined) {
     if (fields.event !== undefined) out += `event: ${checkField('event', fields.event)}\n`;
@@ -64,7 +77,7 @@ export function encodeEvent(data: unknown, fields?: EventFields): Buffer {
   // Fast path: most events are one line.
   if (text.indexOf('\n') < 0 && text.indexOf('\r') < 0) out += `data: ${text}\n\n`;
   else out += `data: ${text.split(lineBreak).join('\ndata: ')}\n\n`;
-  return Buffer.from(out, 'utf8');
+  return out;
 }
 
 /**

@@ -1,5 +1,16 @@
-import { chunk, type Frame } from './frame.js';
-import { join, type JournalBatch } from './Outbox.js';
+import { chunk, type Frame } from '../frame.js';
+
+/** Broadcast frames taken from the journal for one flush, shared by every connection. */
+export interface JournalBatch {
+  readonly frames: readonly Frame[];
+  /** Each frame's sequence number (the host's order of everything queued). */
+  readonly seqs: readonly number[];
+  readonly bytes: number;
+  /** The frames joined, built on first use. */
+  bare(): Buffer;
+  /** The same in one HTTP/1.1 chunk, built on first use. */
+  chunked(): Buffer;
+}
 
 /**
  * The frames broadcast to every identified stream since the last flush, in
@@ -40,6 +51,18 @@ export class BroadcastJournal {
     this.#batch = undefined;
     return batch;
   }
+}
+
+/** Joins frames' bytes into one buffer. */
+export function join(frames: readonly Frame[], bytes: number): Buffer {
+  if (frames.length === 1) return frames[0]!.bytes;
+  const out = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (const frame of frames) {
+    frame.bytes.copy(out, offset);
+    offset += frame.bytes.length;
+  }
+  return out;
 }
 
 function makeBatch(frames: Frame[], seqs: number[], bytes: number): JournalBatch {
