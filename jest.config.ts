@@ -27,6 +27,7 @@ const config: Config = {
   projects: [
     project('core', 'packages/core'),
     project('sse', 'packages/sse'),
+    project('redis', 'packages/redis'),
     project('cli', 'packages/cli'),
     project('samples', 'samples'),
   ],

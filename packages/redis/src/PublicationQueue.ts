@@ -1,0 +1,186 @@
+import type { Logger } from 'pino';
+import { RedisErrorCodes, redisError } from './errors.js';
+import type { LuaScript } from './scripts.js';
+import { isNoScript, type ScriptRunner } from './ScriptRunner.js';
+
+/** One event on its way into Redis. */
+export interface Publication {
+  readonly script: LuaScript;
+  readonly keys: readonly string[];
+  /** The script's arguments; `args[seqIndex]` is set to the publication's sequence. */
+  readonly args: string[];
+  /** For a send: resolved with whether the identifier was connected somewhere. */
+  readonly settle?: (connected: boolean) => void;
+  readonly fail?: (error: Error) => void;
+}
+
+interface Entry extends Publication {
+  state: 'waiting' | 'sent' | 'done';
+}
+
+/** Where the sequence goes in every publication script's ARGV (0-based). */
+export const seqIndex = 3;
+
+/**
+ * The events this node publishes, in the order it published them, until Redis
+ * confirmed each. `broadcast` only appends here (it never waits for Redis), so a
+ * slow or absent Redis never blocks local clients; the bound (`outageBuffer`) is
+ * the number of events not yet confirmed.
+ *
+ * Exactly once: each publication carries this node's sequence number, and the
+ * script commits a sequence only right after its predecessor (a retry of a
+ * committed one is answered "duplicate", one whose predecessor is missing
+ * "early"). So after any failure (connection lost with answers in flight, NOSCRIPT
+ * after a restart) the queue waits for every answer, then sends again, in order,
+ * everything not confirmed: nothing is published twice or out of order, and an
+ * event whose answer was lost is not lost.
+ */
+export class PublicationQueue {
+  readonly #runner: ScriptRunner;
+  readonly #limit: number;
+  readonly #logger: () => Logger | undefined;
+  readonly #beforeSend: () => void;
+  readonly #entries: Entry[] = [];
+  #next = 0;
+  #inFlight = 0;
+  #open = false;
+  #rewinding = false;
+  #reload = false;
+  #backoffMs = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #seq = 0;
+  #drained: Array<() => void> = [];
+
+  constructor(options: { runner: ScriptRunner; limit: number; logger: () => Logger | undefined; beforeSend: () => void }) {
+    this.#runner = options.runner;
+    this.#limit = options.limit;
+    this.#logger = options.logger;
+    this.#beforeSend = options.beforeSend;
+  }
+
+  /** Events not yet confirmed by Redis. */
+  get pending(): number {
+    return this.#entries.length;
+  }
+
+  /** Appends a publication; throws SLUICE_REDIS_UNAVAILABLE when `outageBuffer` events already wait. */
+  add(publication: Publication): void {
+    if (this.#entries.length >= this.#limit) {
+      throw redisError(
+        RedisErrorCodes.Unavailable,
+        `Redis is unreachable and ${this.#limit} events already wait for it (outageBuffer); this event was not accepted.`,
+      );
+    }
+    publication.args[seqIndex] = String(++this.#seq);
+    this.#entries.push({ ...publication, state: 'waiting' });
+    this.#pump();
+  }
+
+  /** Redis is usable: send what waits. */
+  open(): void {
+    this.#open = true;
+    this.#pump();
+  }
+
+  /** Redis went away: hold everything until `open()`. */
+  close(): void {
+    this.#open = false;
+  }
+
+  /** Resolves once every publication was confirmed. */
+  drained(): Promise<void> {
+    if (this.#entries.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  /** Gives up on everything that waits (at stop, when Redis cannot take it). Returns how many. */
+  abandon(reason: Error): number {
+    const abandoned = this.#entries.splice(0);
+    this.#next = 0;
+    this.#open = false;
+    clearTimeout(this.#retryTimer);
+    for (const entry of abandoned) entry.fail?.(reason);
+    this.#notifyDrained();
+    return abandoned.length;
+  }
+
+  #pump(): void {
+    if (!this.#open || this.#rewinding || this.#next >= this.#entries.length) return;
+    this.#beforeSend();
+    while (this.#next < this.#entries.length) {
+      const entry = this.#entries[this.#next++]!;
+      if (entry.state !== 'waiting') continue;
+      entry.state = 'sent';
+      this.#inFlight++;
+      this.#runner.evalSha(entry.script, entry.keys, entry.args).then(
+        (reply) => this.#answered(entry, reply),
+        (error: unknown) => this.#failed(entry, error),
+      );
+    }
+  }
+
+  #answered(entry: Entry, reply: unknown): void {
+    this.#inFlight--;
+    const [status, , , connected] = reply as [number, string, number, number | undefined];
+    if (status === 3) {
+      // Its predecessor did not commit (it failed too, and is being resent).
+      this.#failed(entry, new Error('publication arrived before its predecessor'), true);
+      return;
+    }
+    entry.state = 'done';
+    this.#backoffMs = 0;
+    entry.settle?.(connected === 1);
+    let done = 0;
+    while (done < this.#entries.length && this.#entries[done]!.state === 'done') done++;
+    if (done > 0) {
+      this.#entries.splice(0, done);
+      this.#next -= done;
+    }
+    if (this.#entries.length === 0) this.#notifyDrained();
+    this.#resume();
+  }
+
+  #failed(entry: Entry, error: unknown, counted = false): void {
+    if (!counted) this.#inFlight--;
+    if (!this.#entries.includes(entry)) return; // abandoned meanwhile
+    entry.state = 'waiting';
+    this.#rewinding = true;
+    if (isNoScript(error)) this.#reload = true;
+    else if (this.#open && !counted) {
+      // Not a lost connection: an error Redis answered (OOM, a key of the wrong type...). Retry slowly.
+      this.#backoffMs = Math.min(Math.max(this.#backoffMs * 2, 100), 2000);
+      this.#logger()?.error({ err: error }, 'redis refused a publication; retrying');
+    }
+    this.#resume();
+  }
+
+  /** Once every answer is in after a failure, sends again from the first unconfirmed publication. */
+  #resume(): void {
+    if (!this.#rewinding || this.#inFlight > 0) return;
+    this.#next = 0;
+    const restart = (): void => {
+      this.#rewinding = false;
+      this.#retryTimer = undefined;
+      this.#pump();
+    };
+    if (this.#reload) {
+      this.#reload = false;
+      this.#runner.loadAll().then(restart, (error: unknown) => {
+        this.#logger()?.warn({ err: error }, 'could not load the backplane scripts into redis; retrying');
+        this.#retryTimer = setTimeout(() => {
+          this.#reload = true;
+          this.#resume();
+        }, 500);
+      });
+    } else if (this.#backoffMs > 0 && this.#open) {
+      this.#retryTimer = setTimeout(restart, this.#backoffMs);
+    } else {
+      restart();
+    }
+  }
+
+  #notifyDrained(): void {
+    const waiting = this.#drained.splice(0);
+    for (const resolve of waiting) resolve();
+  }
+}
