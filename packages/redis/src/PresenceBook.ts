@@ -26,7 +26,13 @@ export class PresenceBook {
   #scheduled = false;
   #open = false;
 
-  constructor(options: { runner: ScriptRunner; keys: Keys; node: string; identifiers: () => Iterable<string>; logger: () => Logger | undefined }) {
+  constructor(options: {
+    runner: ScriptRunner;
+    keys: Keys;
+    node: string;
+    identifiers: () => Iterable<string>;
+    logger: () => Logger | undefined;
+  }) {
     this.#runner = options.runner;
     this.#keys = options.keys;
     this.#node = options.node;
@@ -73,7 +79,13 @@ export class PresenceBook {
     if (ops.length === 0) return Promise.resolve();
     const sent: Array<Promise<unknown>> = [];
     for (let at = 0; at < ops.length; at += batchOps * 2) {
-      sent.push(this.#runner.run(presenceOpsScript, [this.#keys.presence, this.#keys.members(this.#node)], [this.#node, ...ops.slice(at, at + batchOps * 2)]));
+      sent.push(
+        this.#runner.run(
+          presenceOpsScript,
+          [this.#keys.presence, this.#keys.members(this.#node)],
+          [this.#node, ...ops.slice(at, at + batchOps * 2)],
+        ),
+      );
     }
     return Promise.all(sent).then(
       () => undefined,

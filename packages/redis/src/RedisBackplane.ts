@@ -65,7 +65,13 @@ export class RedisBackplane extends EventSourceBackplane {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(redisError(RedisErrorCodes.Unavailable, `Redis did not answer within ${connectTimeoutMs} ms (connectTimeoutMs); check that it runs and that the url is right.`)),
+        () =>
+          reject(
+            redisError(
+              RedisErrorCodes.Unavailable,
+              `Redis did not answer within ${connectTimeoutMs} ms (connectTimeoutMs); check that it runs and that the url is right.`,
+            ),
+          ),
         connectTimeoutMs,
       );
     });
@@ -76,7 +82,11 @@ export class RedisBackplane extends EventSourceBackplane {
       await this.#teardown();
       this.#state = 'stopped';
       if (error instanceof Error && 'code' in error && error.code === RedisErrorCodes.Unavailable) throw error;
-      throw redisError(RedisErrorCodes.Unavailable, `Could not start the redis backplane: ${error instanceof Error ? error.message : String(error)}`, error);
+      throw redisError(
+        RedisErrorCodes.Unavailable,
+        `Could not start the redis backplane: ${error instanceof Error ? error.message : String(error)}`,
+        error,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -127,7 +137,14 @@ export class RedisBackplane extends EventSourceBackplane {
     return new Promise<boolean>((resolve, reject) => {
       this.#add({
         script: sendToScript,
-        keys: [this.#keys.meta, this.#keys.trim, this.#keys.busStream, this.#keys.identifierStream(identifier), this.#keys.presence, this.#keys.nodes],
+        keys: [
+          this.#keys.meta,
+          this.#keys.trim,
+          this.#keys.busStream,
+          this.#keys.identifierStream(identifier),
+          this.#keys.presence,
+          this.#keys.nodes,
+        ],
         args: [...this.#args(encodeTail(event.audience, event.body)), identifier, this.#keys.stem, this.#keys.nodeChannelStem],
         settle: resolve,
         fail: reject,
@@ -162,9 +179,7 @@ export class RedisBackplane extends EventSourceBackplane {
     const byOffset = new Map<number, WireMessage>();
     for (const message of entries(reply[1])) if (reaches(message.audience, identifier)) byOffset.set(message.offset, message);
     for (const message of entries(reply[2])) byOffset.set(message.offset, message);
-    const events: DeliveredEvent[] = [...byOffset.values()]
-      .sort((a, b) => a.offset - b.offset)
-      .map((message) => this.#delivered(message));
+    const events: DeliveredEvent[] = [...byOffset.values()].sort((a, b) => a.offset - b.offset).map((message) => this.#delivered(message));
     return { kind: 'events', events };
   }
 
@@ -321,7 +336,10 @@ export class RedisBackplane extends EventSourceBackplane {
     }
     if (this.#queue === undefined) {
       if (this.#early.length >= this.#options.outageBuffer) {
-        throw redisError(RedisErrorCodes.Unavailable, `The redis backplane has not started and ${this.#options.outageBuffer} events already wait (outageBuffer).`);
+        throw redisError(
+          RedisErrorCodes.Unavailable,
+          `The redis backplane has not started and ${this.#options.outageBuffer} events already wait (outageBuffer).`,
+        );
       }
       this.#early.push(publication);
       return;

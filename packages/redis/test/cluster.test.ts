@@ -65,7 +65,11 @@ describeWithRedis('several node processes on one redis', () => {
     const streams = [await open(a!, 'x-a'), await open(b!, 'x-b'), await open(c!, 'x-c'), await open(a!, 'x-a2')];
     await present(a!, 'x-a', 'x-b', 'x-c', 'x-a2');
     // Three nodes publish at once: their events interleave, but the same way everywhere.
-    await Promise.all([a!.broadcast('from a', { count: 30 }), b!.broadcast('from b', { count: 30 }), c!.broadcast('from c', { count: 30 })]);
+    await Promise.all([
+      a!.broadcast('from a', { count: 30 }),
+      b!.broadcast('from b', { count: 30 }),
+      c!.broadcast('from c', { count: 30 }),
+    ]);
     await c!.broadcast('done', { event: 'marker' });
     const seen = await Promise.all(streams.map((client) => until(client, 'done')));
     const first = seen[0]!.map((e) => e.data);
@@ -135,7 +139,9 @@ describeWithRedis('several node processes on one redis', () => {
     const [a] = await startNodes(1);
     await open(a!, 'exits');
     a!.terminate();
-    const code = await Promise.race([a!.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 8000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([a!.exited, new Promise((resolve) => (timer = setTimeout(resolve, 8000, 'still running')))]);
+    clearTimeout(timer);
     expect(code).toBe(0);
   });
 
@@ -185,4 +191,3 @@ class RedisMonitor {
     return this.#lines.filter((line) => /"publish"/i.test(line));
   }
 }
-
