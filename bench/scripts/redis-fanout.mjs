@@ -170,6 +170,7 @@ async function measure(label, nodeCount, withRedis) {
   while (clients.some((c) => c.count < EVENTS) && Date.now() < warm) await new Promise((r) => setTimeout(r, 5));
   for (const c of clients) {
     c.count = 0;
+    c.next = 1;
     c.latencies = [];
   }
   const cpuBefore = nodes.map((n) => cpuNs(n.pid));
