@@ -39,6 +39,7 @@ export class RedisBackplane extends EventSourceBackplane {
   #presence: PresenceBook | undefined;
   #reader: ChannelReader | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
+  #readyRetry: NodeJS.Timeout | undefined;
   #announced = false;
   #usable = false;
   #outageLogged = false;
@@ -259,7 +260,14 @@ export class RedisBackplane extends EventSourceBackplane {
       this.#presence!.open();
       this.#queue!.open();
     } catch (error) {
-      this.#logger()?.warn({ err: error }, 'redis answered, then failed; waiting for it to come back');
+      this.#logger()?.warn({ err: error }, 'redis answered, then failed (still loading its data?); trying again');
+      // A Redis that is loading its data answers LOADING: no new 'ready' will come, so try again.
+      if (this.#state === 'running') {
+        clearTimeout(this.#readyRetry);
+        this.#readyRetry = setTimeout(() => {
+          if (this.#state === 'running' && this.#command?.isReady === true && !this.#usable) void this.#ready();
+        }, 500);
+      }
     }
   }
 
@@ -314,6 +322,7 @@ export class RedisBackplane extends EventSourceBackplane {
 
   async #teardown(): Promise<void> {
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#readyRetry);
     this.#heartbeat = undefined;
     this.#usable = false;
     this.#reader?.stop();

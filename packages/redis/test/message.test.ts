@@ -15,7 +15,16 @@ describe('the wire message', () => {
   });
 
   it('refuses what is malformed', () => {
-    for (const text of ['', 'garbage', 'e|1|0|n|1|', 'e|x|0|n|1|a0:', 'e|1|1|n|1|a0:', 'e|1|0|n|1|z0:', 'e|1|0|n|1|p9:ab', 'E!|1|0|n|1|a0:']) {
+    for (const text of [
+      '',
+      'garbage',
+      'e|1|0|n|1|',
+      'e|x|0|n|1|a0:',
+      'e|1|1|n|1|a0:',
+      'e|1|0|n|1|z0:',
+      'e|1|0|n|1|p9:ab',
+      'E!|1|0|n|1|a0:',
+    ]) {
       expect(decodeMessage(text)).toBeUndefined();
     }
   });
