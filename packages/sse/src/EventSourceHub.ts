@@ -77,8 +77,8 @@ export class EventSourceHub implements EventSourceHost, LocalDelivery {
   stopPing(connection: HostedConnection, intervalMs: number): void {
     this.#pings.remove(connection, intervalMs);
   }
-  behind(connection: HostedConnection, bufferedBytes: number): void {
-    this.#slow.behind(connection, bufferedBytes);
+  behind(connection: HostedConnection, bufferedBytes: number, threshold?: number): void {
+    this.#slow.behind(connection, bufferedBytes, threshold);
   }
   counted(bytes: number, messages: number): void {
     this.#counters.messagesSent += messages;

@@ -318,6 +318,9 @@ export class EventSourceConnection<TSource = unknown> implements HostedConnectio
     if (outbox.pendingFrames.length > 0 || this.#drainArmed) return;
     this.#drainArmed = true;
     outbox.onTransportDrain(this.#onDrain);
+    // A producer waits on this client: it must keep taking bytes, or it is dropped as slow.
+    const threshold = this.#host.settings.highWaterBytes;
+    this.#host.behind(this, outbox.bufferedBytes, threshold);
   };
 
   readonly #onDrain = (): void => {
