@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { HttpRequest } from '../http/HttpRequest.js';
 import { HttpError } from '../http/HttpError.js';
 import { HttpResponse } from '../http/HttpResponse.js';
-import type { ErrorHandler } from './RequestHandler.js';
+import type { ErrorHandler } from '../contracts/handlers.js';
 import type { ResponseWriter } from './ResponseWriter.js';
 
 /**

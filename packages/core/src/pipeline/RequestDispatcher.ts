@@ -6,8 +6,9 @@ import { type HttpRequest, type RequestSettings } from '../http/HttpRequest.js';
 import { HttpResponse } from '../http/HttpResponse.js';
 import type { Router } from '../routing/Router.js';
 import type { RouteLookup } from '../routing/RouteTree.js';
-import type { CompiledRoute } from './CompiledRoute.js';
-import { isPreflight, preflightHeaders, type CorsPolicy } from './CorsPolicy.js';
+import type { CompiledRoute } from '../contracts/CompiledRoute.js';
+import type { CorsPolicy } from '../contracts/CorsPolicy.js';
+import { isPreflight, preflightHeaders } from './cors.js';
 import type { ErrorResponder } from './ErrorResponder.js';
 import type { ResponseWriter } from './ResponseWriter.js';
 

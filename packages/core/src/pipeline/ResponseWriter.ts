@@ -3,9 +3,10 @@ import { Readable, pipeline } from 'node:stream';
 import { SluiceError, ErrorCodes } from '../errors.js';
 import type { HttpRequest } from '../http/HttpRequest.js';
 import { HttpResponse, isResponseFile, type HeaderValue } from '../http/HttpResponse.js';
-import type { CompressionOptions } from '../server/ServerConfiguration.js';
+import type { CompressionOptions } from '../contracts/CompressionOptions.js';
 import { sendFile } from '../static/sendFile.js';
-import { appendVary, applyCorsHeaders, type CorsPolicy } from './CorsPolicy.js';
+import type { CorsPolicy } from '../contracts/CorsPolicy.js';
+import { appendVary, applyCorsHeaders } from './cors.js';
 import { chooseEncoding, compress, shouldCompress } from './compression.js';
 
 const jsonType = 'application/json; charset=utf-8';

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
-import type { CompressionOptions } from '../server/ServerConfiguration.js';
+import type { CompressionOptions } from '../contracts/CompressionOptions.js';
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);

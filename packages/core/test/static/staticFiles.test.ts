@@ -7,7 +7,7 @@ import path from 'node:path';
 import { HttpRequest } from '../../src/http/HttpRequest.js';
 import { HttpResponse, isResponseFile, type ResponseFile } from '../../src/http/HttpResponse.js';
 import { HttpError } from '../../src/http/HttpError.js';
-import type { RouteHandler } from '../../src/pipeline/RequestHandler.js';
+import type { RouteHandler } from '../../src/contracts/handlers.js';
 import { createStaticFilesHandler } from '../../src/static/staticFiles.js';
 import { contentDisposition, sendFile, withKnownStats } from '../../src/static/sendFile.js';
 
