@@ -10,6 +10,7 @@ import type { CompiledRoute } from '../contracts/CompiledRoute.js';
 import type { CorsPolicy } from '../contracts/CorsPolicy.js';
 import { isPreflight, preflightHeaders } from './cors.js';
 import type { ErrorResponder } from './ErrorResponder.js';
+import { toResponse } from './handlerResult.js';
 import type { ResponseWriter } from './ResponseWriter.js';
 
 /** The constructor the dispatcher builds requests with: the host's own subclass, carrying plugin decorations. */
@@ -159,7 +160,7 @@ export class RequestDispatcher {
           break;
         }
       }
-      response ??= this.#writer.toResponse(await route.invoke(request));
+      response ??= toResponse(await route.invoke(request));
       if (!response.hijacked) {
         for (const handler of route.after) {
           const replaced = await handler.after!(request, response);

@@ -63,6 +63,7 @@
  * object (and its result wrapper) — see the comments in match() and walk().
  */
 
+import { ErrorCodes } from '../errors.js';
 import { RouteMethod } from './RouteMethod.js';
 import { parseRoutePath } from './parseRoutePath.js';
 
@@ -82,7 +83,7 @@ type FoundLookup<T> = { kind: 'found'; match: RouteMatch<T> };
 
 /** Thrown by {@link RouteTree.add} when the method and route shape are already registered. */
 export class RouteConflictError<T = unknown> extends Error {
-  readonly code = 'SLUICE_ROUTE_CONFLICT';
+  readonly code = ErrorCodes.RouteConflict;
   /** The value registered first. */
   readonly existing: T;
   readonly method: string;
