@@ -41,8 +41,8 @@ export class RouteChainCompiler implements RouteCompiler {
       let handler = this.#resolved.get(type);
       if (handler === undefined) {
         const container = this.#container;
-        if (!container.isBound(type)) container.bind(type).toSelf().inSingletonScope();
         try {
+          if (!container.isBound(type)) container.bind(type).toSelf().inSingletonScope();
           handler = container.get<RequestHandler>(type);
         } catch (error) {
           throw new SluiceError(

@@ -24,9 +24,11 @@ export function compileController(controller: ControllerClass, container: Contai
     );
   }
   const boundByUser = container.isBound(controller);
-  if (!boundByUser) container.bind(controller).toSelf().inSingletonScope();
-  const instance: object = resolve(container, controller, name);
-  const perRequest = boundByUser && resolve(container, controller, name) !== instance;
+  // inversify 8 checks constructor metadata already at bind(): a class whose
+  // constructor takes services but lacks @injectable() (or @inject) fails there.
+  if (!boundByUser) resolve(name, () => container.bind(controller).toSelf().inSingletonScope());
+  const instance: object = resolve(name, () => container.get<object>(controller));
+  const perRequest = boundByUser && resolve(name, () => container.get<object>(controller)) !== instance;
 
   const prefix = getRoutePrefix(controller);
   const classHandlers = getRequestHandlers(controller);
@@ -50,9 +52,9 @@ export function compileController(controller: ControllerClass, container: Contai
   }
 }
 
-function resolve(container: Container, controller: ControllerClass, name: string): object {
+function resolve<T>(name: string, step: () => T): T {
   try {
-    return container.get<object>(controller);
+    return step();
   } catch (error) {
     throw new SluiceError(
       ErrorCodes.UnresolvedDependency,

@@ -393,6 +393,11 @@ export class RouteTree<T> {
         if (decoded === undefined) {
           return { kind: 'bad-request', reason: `Malformed percent-encoding in the route parameter '${names[i]}'` };
         }
+        // %00 would hand handlers a NUL (a C-string terminator to file systems and
+        // drivers); node's parser already refuses a raw NUL in the path.
+        if (decoded.includes('\0')) {
+          return { kind: 'bad-request', reason: `The route parameter '${names[i]}' contains a NUL byte (%00)` };
+        }
         v = decoded;
       }
       params[names[i]!] = v;
