@@ -43,6 +43,10 @@ function linger(socket: Socket, limits: LingerLimits): void {
   const readAtStart = socket.bytesRead;
   socket.end();
   // The client finished sending and closed its side: nothing is left to drain.
+  if (socket.readableEnded) {
+    socket.destroy();
+    return;
+  }
   socket.once('end', () => socket.destroy());
   // Checked on a coarse timer (only while lingering): node's HTTP parser reads
   // this socket's handle directly, so no 'data' event counts the bytes.

@@ -93,6 +93,8 @@ export function createHttp1Server(options: Http1ServerOptions): NodeServer {
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, logger: Logger | undefined): void {
   logger?.debug({ err: error }, 'client error');
+  // The response node has attached to this socket: the test node's own default handler
+  // makes (lib/_http_server.js, socketOnError) before it writes an error answer.
   const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
   if (!socket.writable || error.code === 'ECONNRESET' || (inFlight != null && inFlight.headersSent)) {
     socket.destroy();
