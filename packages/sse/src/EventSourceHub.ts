@@ -133,10 +133,7 @@ export class EventSourceHub implements EventSourceHost, LocalDelivery {
     if (this.#stopping)
       throw new HttpError(503, 'The server is shutting down', { headers: { 'retry-after': '5' }, code: SseErrorCodes.ShuttingDown });
     // A stream that takes over an identifier in use replaces its predecessor: the count stays the same.
-    if (
-      this.#open.size + this.#pending >= this.#options.maxConnections &&
-      (identifier === undefined || !this.#indexed().has(identifier))
-    ) {
+    if (this.#open.size + this.#pending >= this.#options.maxConnections && (identifier === undefined || !this.#indexed().has(identifier))) {
       throw new HttpError(503, 'Too many event streams are open; try again later', {
         headers: { 'retry-after': '5' },
         code: SseErrorCodes.TooManyConnections,

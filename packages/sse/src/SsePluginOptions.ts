@@ -91,7 +91,10 @@ export function resolveSseOptions(options: SsePluginOptions = {}): ResolvedSseOp
   positive('slowClientTimeoutMs', resolved.slowClientTimeoutMs);
   positive('maxBacklogBytes', resolved.maxBacklogBytes);
   if (resolved.maxBacklogBytes < resolved.maxBufferedBytes) {
-    throw sseError(SseErrorCodes.InvalidOption, `ssePlugin option maxBacklogBytes (${resolved.maxBacklogBytes}) must not be below maxBufferedBytes (${resolved.maxBufferedBytes})`);
+    throw sseError(
+      SseErrorCodes.InvalidOption,
+      `ssePlugin option maxBacklogBytes (${resolved.maxBacklogBytes}) must not be below maxBufferedBytes (${resolved.maxBufferedBytes})`,
+    );
   }
   positive('flushWindowMs', resolved.flushWindowMs, true);
   positive('maxConnections', resolved.maxConnections, false, true);

@@ -92,7 +92,10 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> {
     source: AsyncIterable<MessageData<TEvents>> | Iterable<MessageData<TEvents>>,
     options?: SendAllOptions<MessageData<TEvents>>,
   ): Promise<number>;
-  async sendAll(source: AsyncIterable<unknown> | Iterable<unknown>, options?: SendAllOptions<unknown> & { event?: string }): Promise<number> {
+  async sendAll(
+    source: AsyncIterable<unknown> | Iterable<unknown>,
+    options?: SendAllOptions<unknown> & { event?: string },
+  ): Promise<number> {
     const connection = this.#connection;
     const idOf = options?.id;
     const fields: EventFields = { event: options?.event, retry: options?.retry, id: typeof idOf === 'function' ? undefined : idOf };
