@@ -58,6 +58,11 @@ class Stream {
     this.lastId = n;
   }
 
+  /** The server ended the response (the last chunk) or the connection. */
+  get ended() {
+    return this.closed || this.reader.ended;
+  }
+
   destroy() {
     this.socket.destroy();
   }
@@ -97,8 +102,8 @@ function summary(streams, last) {
   }
   return {
     streams: streams.length,
-    open: streams.filter((s) => !s.closed).length,
-    closed: streams.filter((s) => s.closed).length,
+    open: streams.filter((s) => !s.ended).length,
+    ended: streams.filter((s) => s.ended).length,
     received,
     lost,
     outOfOrder,
@@ -139,15 +144,15 @@ serve({
   async progress({ group, last, timeoutMs = 30_000 }) {
     const streams = groups.get(group) ?? [];
     const start = performance.now();
-    await until(() => streams.every((s) => s.closed || s.lastId >= last), timeoutMs);
+    await until(() => streams.every((s) => s.ended || s.lastId >= last), timeoutMs);
     return { ...summary(streams, last), ms: performance.now() - start };
   },
 
-  /** Waits until every stream of the group is closed (by the server); returns the summary. */
-  async waitClosed({ group, last, timeoutMs = 30_000 }) {
+  /** Waits until the server ended every stream of the group; returns the summary. */
+  async waitEnded({ group, last, timeoutMs = 30_000 }) {
     const streams = groups.get(group) ?? [];
     const start = performance.now();
-    await until(() => streams.every((s) => s.closed), timeoutMs);
+    await until(() => streams.every((s) => s.ended), timeoutMs);
     return { ...summary(streams, last), ms: performance.now() - start };
   },
 
@@ -178,7 +183,7 @@ serve({
           const second = new Stream(port, `/sse?id=r-${k}`);
           if ((await second.head) !== 200) counts.failed++;
           // The first must be closed by the server once the second took its identifier.
-          if (await until(() => first.closed, 5_000)) counts.replaced++;
+          if (await until(() => first.ended, 5_000)) counts.replaced++;
           else counts.replacedNotClosed++;
           first.destroy();
           second.destroy();
@@ -266,11 +271,11 @@ serve({
   async collect({ port, path, count, timeoutMs = 10_000 }) {
     const streams = Array.from({ length: count }, () => new Stream(port, path));
     const statuses = await Promise.all(streams.map((s) => s.head));
-    await until(() => streams.every((s) => s.closed), timeoutMs);
+    await until(() => streams.every((s) => s.ended), timeoutMs);
     for (const stream of streams) stream.destroy();
     const got = {};
     for (const s of streams) for (const type of Object.keys(s.types)) got[type] = (got[type] ?? 0) + 1;
-    return { count, statuses: histogram(statuses), closed: streams.filter((s) => s.closed).length, got };
+    return { count, statuses: histogram(statuses), ended: streams.filter((s) => s.ended).length, got };
   },
 
   /** GET `path` with fetch; the status and the time it took (0 when it failed). */

@@ -97,6 +97,7 @@ serve({
   url: () => host.url,
   memory,
   stats: () => ({ ...registry.stats(), count: registry.count, endReasons: { ...endReasons }, pingConfigureCalls }),
+  has: ({ id }) => registry.getByIdentifier(id) !== undefined,
   waitCount: ({ count, timeoutMs = 30_000 }) => waitUntil(() => registry.count === count, timeoutMs),
   waitOpen: ({ open, timeoutMs = 30_000 }) => waitUntil(() => registry.stats().open === open, timeoutMs),
 
