@@ -17,8 +17,32 @@ const serverScript = fileURLToPath(new URL('./server.mjs', import.meta.url));
 const clientScript = fileURLToPath(new URL('./client.mjs', import.meta.url));
 
 const size = short
-  ? { fanout: 500, events: 20, cycles: 2_000, readers: 10, paced: 2_000, loris: 50, headersTimeout: 1_000, requestTimeout: 2_000, stopStreams: 200, stopRunMs: 400, throwers: 50 }
-  : { fanout: 10_000, events: 20, cycles: 100_000, readers: 50, paced: 3_000, loris: 1_000, headersTimeout: 2_000, requestTimeout: 4_000, stopStreams: 2_000, stopRunMs: 1_000, throwers: 200 };
+  ? {
+      fanout: 500,
+      events: 20,
+      cycles: 2_000,
+      readers: 10,
+      paced: 2_000,
+      loris: 50,
+      headersTimeout: 1_000,
+      requestTimeout: 2_000,
+      stopStreams: 200,
+      stopRunMs: 400,
+      throwers: 50,
+    }
+  : {
+      fanout: 10_000,
+      events: 20,
+      cycles: 100_000,
+      readers: 50,
+      paced: 3_000,
+      loris: 1_000,
+      headersTimeout: 2_000,
+      requestTimeout: 4_000,
+      stopStreams: 2_000,
+      stopRunMs: 1_000,
+      throwers: 200,
+    };
 
 const rows = [];
 const KiB = 1024;
@@ -121,11 +145,18 @@ async function churn() {
     });
     const rssGrowth = (end.rss - warm.rss) / MiB;
     const heapGrowth = (end.heapUsed - warm.heapUsed) / MiB;
-    row(s, `RSS after GC over the last ${fmt(total - quarter)}`, `${rssGrowth >= 0 ? '+' : ''}${fmt(rssGrowth)} MiB (start ${fmt(start.rss / MiB)} MiB)`, {
-      baseline: '+3 MiB over the last 15,000',
-      ok: rssGrowth < 16,
+    row(
+      s,
+      `RSS after GC over the last ${fmt(total - quarter)}`,
+      `${rssGrowth >= 0 ? '+' : ''}${fmt(rssGrowth)} MiB (start ${fmt(start.rss / MiB)} MiB)`,
+      {
+        baseline: '+3 MiB over the last 15,000',
+        ok: rssGrowth < 16,
+      },
+    );
+    row(s, `heap after GC over the last ${fmt(total - quarter)}`, `${heapGrowth >= 0 ? '+' : ''}${fmt(heapGrowth)} MiB`, {
+      ok: heapGrowth < 4,
     });
-    row(s, `heap after GC over the last ${fmt(total - quarter)}`, `${heapGrowth >= 0 ? '+' : ''}${fmt(heapGrowth)} MiB`, { ok: heapGrowth < 4 });
   });
 }
 
@@ -142,7 +173,11 @@ async function slowClient() {
       await client.call('open', { port, group: 'readers', prefix: 'r-', count: readers });
       await client.call('open', { port, group: 'stalled', prefix: 'stalled-', count: 1, pauseAfterHead: true });
       await server.call('waitCount', { count: readers + 1 });
-      const sent = await server.call('broadcast', { count: phase.count, size: 4096, perTick: phase.perTick, everyMs: phase.everyMs }, 60_000);
+      const sent = await server.call(
+        'broadcast',
+        { count: phase.count, size: 4096, perTick: phase.perTick, everyMs: phase.everyMs },
+        60_000,
+      );
       const got = await client.call('progress', { group: 'readers', last: sent.last, timeoutMs: 30_000 }, 40_000);
       // The stalled client is dropped once more than maxBufferedBytes wait for it beyond what the kernel holds.
       await server.call('waitCount', { count: readers, timeoutMs: 3_000 }).catch(() => undefined);
@@ -153,10 +188,15 @@ async function slowClient() {
         baseline: 'all',
         ok: got.complete === readers && got.lost === 0 && got.outOfOrder === 0,
       });
-      row(s, `${phase.name}: streams dropped as slow`, `${stats.slowClientsDropped}: the non-reader ${stalledLeft ? 'kept' : 'dropped'}, ${fmt(readers - readersLeft)} readers dropped`, {
-        baseline: '1: the non-reader',
-        ok: stats.slowClientsDropped === 1 && !stalledLeft && readersLeft === readers,
-      });
+      row(
+        s,
+        `${phase.name}: streams dropped as slow`,
+        `${stats.slowClientsDropped}: the non-reader ${stalledLeft ? 'kept' : 'dropped'}, ${fmt(readers - readersLeft)} readers dropped`,
+        {
+          baseline: '1: the non-reader',
+          ok: stats.slowClientsDropped === 1 && !stalledLeft && readersLeft === readers,
+        },
+      );
     });
   }
 }
@@ -178,14 +218,21 @@ async function slowloris() {
       const statuses = Object.entries(r.statuses)
         .map(([k, v]) => `${fmt(v)}×${k}`)
         .join(', ');
-      row(s, `${fmt(size.loris)} trickled ${kind === 'head' ? 'heads' : 'bodies'} (timeout ${fmt(timeout)} ms)`, `${fmt(r.cut)} cut at ${fmt(r.cutMinMs ?? 0, 0)}–${fmt(r.cutMaxMs ?? 0, 0)} ms, answered ${statuses}`, {
-        baseline: kind === 'head' ? '1,000 cut at 408' : '',
-        ok:
-          r.cut === r.count &&
-          r.cutMaxMs <= timeout + Math.max(1_000, timeout / 2) &&
-          Object.keys(r.statuses).every((status) => (kind === 'head' ? status === '408' : status === '408' || status === '503')),
+      row(
+        s,
+        `${fmt(size.loris)} trickled ${kind === 'head' ? 'heads' : 'bodies'} (timeout ${fmt(timeout)} ms)`,
+        `${fmt(r.cut)} cut at ${fmt(r.cutMinMs ?? 0, 0)}–${fmt(r.cutMaxMs ?? 0, 0)} ms, answered ${statuses}`,
+        {
+          baseline: kind === 'head' ? '1,000 cut at 408' : '',
+          ok:
+            r.cut === r.count &&
+            r.cutMaxMs <= timeout + Math.max(1_000, timeout / 2) &&
+            Object.keys(r.statuses).every((status) => (kind === 'head' ? status === '408' : status === '408' || status === '503')),
+        },
+      );
+      row(s, `a normal request during the ${kind === 'head' ? 'heads' : 'bodies'}`, `${r.probe.status} in ${fmt(r.probe.ms, 0)} ms`, {
+        ok: r.probe.status === 200 && r.probe.ms < 2_000,
       });
-      row(s, `a normal request during the ${kind === 'head' ? 'heads' : 'bodies'}`, `${r.probe.status} in ${fmt(r.probe.ms, 0)} ms`, { ok: r.probe.status === 200 && r.probe.ms < 2_000 });
     }
   });
 }
@@ -204,10 +251,15 @@ async function stopUnderLoad() {
       ok: stopped.stopMs < 5_000,
     });
     row(s, 'streams that got the final shutdown event', `${fmt(got.shutdown)} of ${fmt(n)}`, { baseline: 'all', ok: got.shutdown === n });
-    row(s, `events missing before it (ids 1..${fmt(stopped.lastId)})`, `${fmt(got.lost)} (${fmt(got.outOfOrder)} out of order, ${fmt(got.afterShutdown)} after it)`, {
-      baseline: '0',
-      ok: got.lost === 0 && got.outOfOrder === 0 && got.afterShutdown === 0,
-    });
+    row(
+      s,
+      `events missing before it (ids 1..${fmt(stopped.lastId)})`,
+      `${fmt(got.lost)} (${fmt(got.outOfOrder)} out of order, ${fmt(got.afterShutdown)} after it)`,
+      {
+        baseline: '0',
+        ok: got.lost === 0 && got.outOfOrder === 0 && got.afterShutdown === 0,
+      },
+    );
     row(s, 'streams ended by the server', `${fmt(got.ended)} of ${fmt(n)}`, { ok: got.ended === n });
   });
 }
@@ -228,10 +280,17 @@ async function throwingListeners() {
       await new Promise((r) => setTimeout(r, 300));
       const health = server.alive ? await client.call('get', { port, path: '/health' }) : { status: 0 };
       const exit = server.exitInfo;
-      row(s, c.name, server.alive && health.status === 200 ? `survived (streams answered ${Object.keys(opened.statuses).join(', ')})` : `server died (exit code ${exit?.code ?? '?'}, signal ${exit?.signal ?? '-'})`, {
-        baseline: 'survives',
-        ok: server.alive && health.status === 200,
-      });
+      row(
+        s,
+        c.name,
+        server.alive && health.status === 200
+          ? `survived (streams answered ${Object.keys(opened.statuses).join(', ')})`
+          : `server died (exit code ${exit?.code ?? '?'}, signal ${exit?.signal ?? '-'})`,
+        {
+          baseline: 'survives',
+          ok: server.alive && health.status === 200,
+        },
+      );
     });
   }
 }
@@ -242,10 +301,17 @@ async function sendThenThrow() {
   const n = size.throwers;
   await withProcesses({}, async ({ server, client, port }) => {
     const r = await client.call('collect', { port, path: '/send-then-throw', count: n, timeoutMs: 5_000 }, 20_000);
-    row(s, 'clients that got the event sent before the throw', `${fmt(r.got['before-throw'] ?? 0)} of ${fmt(n)} (answers ${Object.entries(r.statuses).map(([k, v]) => `${fmt(v)}×${k}`).join(', ')})`, {
-      baseline: 'all',
-      ok: r.got['before-throw'] === n,
-    });
+    row(
+      s,
+      'clients that got the event sent before the throw',
+      `${fmt(r.got['before-throw'] ?? 0)} of ${fmt(n)} (answers ${Object.entries(r.statuses)
+        .map(([k, v]) => `${fmt(v)}×${k}`)
+        .join(', ')})`,
+      {
+        baseline: 'all',
+        ok: r.got['before-throw'] === n,
+      },
+    );
     row(s, 'server survived', server.alive ? 'yes' : 'no', { ok: server.alive });
   });
 }
@@ -268,7 +334,9 @@ if (jsonOut) {
   printRows(rows, true);
 }
 const failed = rows.filter((r) => r.ok === false).length;
-console.log(`\n${short ? 'short' : 'full'} soak: ${rows.length} figures, ${failed} checks failed, ${fmt((performance.now() - t0) / 1000)} s`);
+console.log(
+  `\n${short ? 'short' : 'full'} soak: ${rows.length} figures, ${failed} checks failed, ${fmt((performance.now() - t0) / 1000)} s`,
+);
 process.exitCode = failed > 0 ? 1 : 0;
 
 function printRows(list, header) {

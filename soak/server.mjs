@@ -3,7 +3,7 @@
 // Argument: a JSON object of options (see `options` below).
 import 'reflect-metadata';
 import { setImmediate as nextMacrotask } from 'node:timers';
-import { HttpServer, HttpResponse } from '@sluice/core';
+import { HttpServer } from '@sluice/core';
 import { EventSourceRegistry, ssePlugin } from '@sluice/sse';
 import { serve } from './lib/ipc.mjs';
 

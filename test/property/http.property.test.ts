@@ -89,7 +89,9 @@ const query = fc.option(fc.array(fc.constantFrom('a=1', 'b', '%zz=%', 'c=%c3', '
 const path = fc
   .tuple(prefix, fc.array(segment, { maxLength: 4 }), fc.boolean(), query)
   .map(([start, segments, slash, q]) => `${start}/${segments.join('/')}${slash ? '/' : ''}${q === undefined ? '' : `?${q.join('&')}`}`);
-const headerName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/).filter((name) => !/^(host|content-length|transfer-encoding|expect|upgrade|connection)$/i.test(name));
+const headerName = fc
+  .stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/)
+  .filter((name) => !/^(host|content-length|transfer-encoding|expect|upgrade|connection)$/i.test(name));
 const headerValue = fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,40}$/);
 const body = fc.constantFrom(
   { headers: '', payload: '' },
@@ -139,7 +141,9 @@ describe('request parsing and routing, property over real sockets', () => {
         .filter((text) => text.trim() !== '')
         .map((text) => `${text}\r\n\r\n`),
       fc.tuple(methods, fc.string({ unit: 'binary-ascii', maxLength: 40 })).map(([m, t]) => `${m} ${t} HTTP/1.1\r\nHost: x\r\n\r\n`),
-      fc.tuple(methods, path, fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x', 'HTTP/9', '')).map(([m, t, v]) => `${m} ${t} ${v}\r\n\r\n`),
+      fc
+        .tuple(methods, path, fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x', 'HTTP/9', ''))
+        .map(([m, t, v]) => `${m} ${t} ${v}\r\n\r\n`),
       fc.constantFrom(
         'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello',
         'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',

@@ -77,7 +77,11 @@ async function rawRoundTrip(path: string, messages: Message[]) {
 
 /** POSTs the messages to `path`; the status, content type, raw body and what the parser read from it. */
 async function roundTrip(path: string, messages: Message[]) {
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', body: JSON.stringify(messages), headers: { 'content-type': 'application/json' } });
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    body: JSON.stringify(messages),
+    headers: { 'content-type': 'application/json' },
+  });
   const body = await res.text();
   const events: EventSourceMessage[] = [];
   const errors: string[] = [];
@@ -117,12 +121,15 @@ describe('SSE framing, property over a real socket', () => {
 
   it('non-string data arrives as its JSON, on one data line (100 runs)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue().filter((v) => typeof v !== 'string'), async (value) => {
-        const got = await roundTrip('/send', [{ data: value }]);
-        expect(got.events).toHaveLength(1);
-        expect(JSON.parse(got.events[0]!.data)).toEqual(JSON.parse(JSON.stringify(value)));
-        expect(got.body.match(/^data:/gm)).toHaveLength(1);
-      }),
+      fc.asyncProperty(
+        fc.jsonValue().filter((v) => typeof v !== 'string'),
+        async (value) => {
+          const got = await roundTrip('/send', [{ data: value }]);
+          expect(got.events).toHaveLength(1);
+          expect(JSON.parse(got.events[0]!.data)).toEqual(JSON.parse(JSON.stringify(value)));
+          expect(got.body.match(/^data:/gm)).toHaveLength(1);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -28,7 +28,10 @@ afterAll(async () => {
 });
 
 /** One raw request; the parsed head and body of the answer (or the bytes when there was no HTTP answer). */
-async function raw(host: StartedHost, text: string): Promise<{ status: number; headers: Record<string, string>; body: string; received: string }> {
+async function raw(
+  host: StartedHost,
+  text: string,
+): Promise<{ status: number; headers: Record<string, string>; body: string; received: string }> {
   const received = await rawRequest(host.host, text, {
     timeoutMs: generous,
     until: (r) => {
@@ -72,13 +75,16 @@ describe('a default host', () => {
   });
 
   describe('errors', () => {
-    it.each(['/throws', '/rejects', '/throws-string'])('%s: a throwing handler answers 500 with no message or stack trace', async (route) => {
-      const res = await raw(server, `GET ${route} HTTP/1.1\r\nHost: x\r\n\r\n`);
-      expect(res.status).toBe(500);
-      expect(res.received).not.toContain(SECRET);
-      expect(res.received).not.toMatch(/\bat .+:\d+:\d+|\.ts\b|\.js\b|node:internal|Error:/);
-      expect(res.headers['content-type']).toMatch(/^application\/json/);
-    });
+    it.each(['/throws', '/rejects', '/throws-string'])(
+      '%s: a throwing handler answers 500 with no message or stack trace',
+      async (route) => {
+        const res = await raw(server, `GET ${route} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        expect(res.status).toBe(500);
+        expect(res.received).not.toContain(SECRET);
+        expect(res.received).not.toMatch(/\bat .+:\d+:\d+|\.ts\b|\.js\b|node:internal|Error:/);
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+      },
+    );
 
     it('an HttpError shows the message its code chose to show, and its status', async () => {
       const res = await fetch(`${server.url}/http-error`);
@@ -276,6 +282,19 @@ describe('static files never leave their folder', () => {
     expect([400, 403, 404]).toContain(res.status);
     expect(res.received).not.toContain(SECRET);
     expect(res.received).not.toMatch(/root:.*:0:0:/);
+  });
+
+  it.each([
+    ['/static/%2e%2e/secret.txt', 403],
+    ['/static/..%5csecret.txt', 403],
+    ['/static/%2fetc%2fpasswd', 403],
+    ['/static/link.txt', 403],
+    ['/static/%00', 400],
+    ['/static/%c0%ae%c0%ae/secret.txt', 400],
+    ['/static/.env', 404],
+    ['/static/%252e%252e/secret.txt', 404],
+  ])('%s is answered %i, as docs/security.md says', async (target, status) => {
+    expect((await raw(server, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`)).status).toBe(status);
   });
 
   it('random traversal attempts never get a file from outside, nor a 5xx (300 runs)', async () => {

@@ -25,7 +25,10 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'sluice-soak-'));
   const json = path.join(dir, 'soak.json');
-  const child = spawn(process.execPath, [path.join(root, 'soak', 'run.mjs'), '--short', '--json', json], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(root, 'soak', 'run.mjs'), '--short', '--json', json], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
