@@ -16,6 +16,8 @@ const options = {
 };
 
 const endReasons = {};
+/** Bytes written to each stream whose identifier starts with `stalled-`, when it ended. */
+const stalledWritten = {};
 let pingConfigureCalls = 0;
 
 const host = HttpServer.createBuilder()
@@ -30,9 +32,11 @@ const host = HttpServer.createBuilder()
 
 // An identified stream held open until the client leaves (or the host stops).
 host.router.get('/sse', async (req) => {
-  const sse = req.getEventSource(req.query.get('id') ?? undefined);
+  const id = req.query.get('id') ?? undefined;
+  const sse = req.getEventSource(id);
   const reason = await sse.keepAlive();
   endReasons[reason] = (endReasons[reason] ?? 0) + 1;
+  if (id?.startsWith('stalled-')) stalledWritten[id] = sse.sentContentLength;
   return sse.close();
 });
 
@@ -96,7 +100,13 @@ const padding = (size) => 'x'.repeat(Math.max(0, size));
 serve({
   url: () => host.url,
   memory,
-  stats: () => ({ ...registry.stats(), count: registry.count, endReasons: { ...endReasons }, pingConfigureCalls }),
+  stats: () => ({
+    ...registry.stats(),
+    count: registry.count,
+    endReasons: { ...endReasons },
+    stalledWritten: { ...stalledWritten },
+    pingConfigureCalls,
+  }),
   has: ({ id }) => registry.getByIdentifier(id) !== undefined,
   waitCount: ({ count, timeoutMs = 30_000 }) => waitUntil(() => registry.count === count, timeoutMs),
   waitOpen: ({ open, timeoutMs = 30_000 }) => waitUntil(() => registry.stats().open === open, timeoutMs),
@@ -105,14 +115,16 @@ serve({
    * Broadcasts `count` events of `size` bytes with ids continuing from the last broadcast:
    * all in one tick (`perTick` = count), or `perTick` per macrotask, `everyMs` apart.
    */
-  async broadcast({ count, size = 16, perTick = count, everyMs = 0 }) {
+  async broadcast({ count, size = 16, perTick = count, everyMs = 0, untilGone, maxCount = count }) {
     const data = padding(size);
     const first = nextId;
     const start = performance.now();
     let sent = 0;
-    while (sent < count) {
-      for (let i = 0; i < perTick && sent < count; i++, sent++) registry.broadcast(data, { id: nextId++ });
-      if (sent < count) await (everyMs > 0 ? new Promise((r) => setTimeout(r, everyMs)) : new Promise((r) => nextMacrotask(r)));
+    // With `untilGone`, goes on past `count` (up to `maxCount`) while that identifier is connected.
+    const target = () => (untilGone !== undefined && registry.getByIdentifier(untilGone) !== undefined ? maxCount : count);
+    while (sent < target()) {
+      for (let i = 0; i < perTick && sent < target(); i++, sent++) registry.broadcast(data, { id: nextId++ });
+      if (sent < target()) await (everyMs > 0 ? new Promise((r) => setTimeout(r, everyMs)) : new Promise((r) => nextMacrotask(r)));
     }
     return { first, last: nextId - 1, ms: performance.now() - start };
   },
@@ -123,14 +135,16 @@ serve({
    */
   async stopDuringBroadcast({ everyMs, runMs, size = 64 }) {
     const data = padding(size);
+    const started = performance.now();
     const timer = setInterval(() => registry.broadcast(data, { id: nextId++ }), everyMs);
     await new Promise((r) => setTimeout(r, runMs));
     clearInterval(timer);
+    const ranMs = performance.now() - started;
     const lastId = nextId - 1;
     const open = registry.stats().open;
     const start = performance.now();
     await host.stop();
-    return { lastId, openAtStop: open, stopMs: performance.now() - start };
+    return { lastId, ranMs, openAtStop: open, stopMs: performance.now() - start };
   },
 
   async stop() {
