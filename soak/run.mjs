@@ -151,7 +151,8 @@ async function churn() {
       `${rssGrowth >= 0 ? '+' : ''}${fmt(rssGrowth)} MiB (start ${fmt(start.rss / MiB)} MiB)`,
       {
         baseline: '+3 MiB over the last 15,000',
-        ok: rssGrowth < 16,
+        // A short run's RSS is mostly the allocator warming up: checked at full size only (the heap is checked at both).
+        ok: short ? undefined : rssGrowth < 16,
       },
     );
     row(s, 'RSS after GC, start → end', `${fmt(start.rss / MiB)} → ${fmt(end.rss / MiB)} MiB`);
