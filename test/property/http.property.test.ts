@@ -14,7 +14,12 @@ const generous = 5_000;
 let server: StartedHost;
 
 beforeAll(async () => {
-  server = await startHost(HttpServer.createBuilder());
+  // Compression on (for every size), so random Accept-Encoding values go through the negotiation too.
+  server = await startHost(
+    HttpServer.createBuilder().useConfiguration((c) => {
+      c.compression = { threshold: 1 };
+    }),
+  );
   const router = server.host.router;
   router.get('/static/a/b', () => 'static');
   router.get('/users/:id', (req) => ({ id: req.params.id }));
@@ -103,8 +108,28 @@ const body = fc.constantFrom(
   { headers: 'Content-Encoding: br\r\nTransfer-Encoding: chunked\r\n', payload: '3\r\nabc\r\n0\r\n\r\n' },
   { headers: 'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 11\r\n', payload: 'a=%zz&b=%c3' },
 );
+const coding = fc.constantFrom(
+  'gzip',
+  'br',
+  'deflate',
+  'identity',
+  '*',
+  'GZIP',
+  'x-gzip',
+  'zstd',
+  '',
+  'br;q=0',
+  'gzip;q=1.0',
+  'gzip;q=0.001',
+  'br;q=2',
+  'gzip;q=abc',
+  ';q=0.5',
+  'gzip;;q=1',
+);
+const acceptEncoding = fc.array(coding, { maxLength: 4 }).map((codings) => `Accept-Encoding: ${codings.join(', ')}\r\n`);
 const extraHeaders = fc.array(
   fc.oneof(
+    acceptEncoding,
     fc.tuple(headerName, headerValue).map(([name, value]) => `${name}: ${value}\r\n`),
     fc.constantFrom(
       'Accept-Encoding: gzip, br;q=0.5, *;q=0\r\n',
