@@ -29,6 +29,8 @@ const config: Config = {
     project('sse', 'packages/sse'),
     project('cli', 'packages/cli'),
     project('samples', 'samples'),
+    // Repository-wide suites over real sockets: property tests, security defaults, the short soak.
+    project('repo', 'test'),
   ],
   testTimeout: 20_000,
 };
