@@ -20,8 +20,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 if (dev) {
-  console.log('Routes:');
-  for (const route of host.router.routes()) console.log(`  ${route.method.padEnd(7)} ${route.path.padEnd(16)} ${route.name}`);
+  const routes = host.router.routes().map((route) => `  ${route.method.padEnd(7)} ${route.path.padEnd(16)} ${route.name}`);
+  console.log(['Routes:', ...routes].join('\n')); // one write, which no log line can split
 }
 console.log(`__APP_NAME__ listening on ${host.url}`);
 
