@@ -4,7 +4,7 @@ export { HttpHost } from './server/HttpHost.js';
 export { ServerConfiguration } from './server/ServerConfiguration.js';
 export type { CompressionOptions } from './contracts/CompressionOptions.js';
 
-export { HttpRequest, type RequestBag } from './http/HttpRequest.js';
+export { HttpRequest, type RequestBag, type ResponseOwner } from './http/HttpRequest.js';
 export { HttpResponse, type ResponseContent, type ResponseFile, type HeaderValue } from './http/HttpResponse.js';
 export { HttpError } from './http/HttpError.js';
 export type { CookieOptions } from './http/cookies.js';

@@ -37,6 +37,16 @@ export class ErrorResponder {
       this.#logger?.error({ err: error, reqId: request.id, method: request.method, url: request.url }, 'request failed');
     }
     if (res.headersSent || res.destroyed) {
+      const owner = request.responseOwner;
+      if (owner !== undefined) {
+        // A plugin writes this response (an event stream): what it accepted goes out, then it ends.
+        try {
+          owner.handlerFailed(error);
+          return;
+        } catch (ownerError) {
+          this.#logger?.error({ err: ownerError, reqId: request.id }, 'the response owner could not end the response');
+        }
+      }
       // Mid-stream failure: the status is gone already; cut the response so the client sees it broke.
       if (!res.destroyed) res.destroy(error instanceof Error ? error : undefined);
       return;
@@ -51,7 +61,10 @@ export class ErrorResponder {
         }
       }
       if (error instanceof HttpError && error.status === 413) closeAfterTooLarge(request);
-      await this.#writer.write(request, response ?? defaultErrorResponse(error));
+      await this.#writer.write(
+        request,
+        response ?? (error instanceof HttpError ? error.response : undefined) ?? defaultErrorResponse(error),
+      );
     } catch (writeError) {
       this.#logger?.error({ err: writeError, reqId: request.id }, 'could not write the error response');
       if (!res.destroyed) res.destroy();
