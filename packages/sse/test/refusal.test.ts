@@ -135,18 +135,18 @@ describe('a browser refused at maxConnections reconnects once a slot frees', () 
     const holder = await SseTestClient.connect(server.url, '/s/holder', { timeoutMs: generous });
     const page = await context!.newPage();
     await page.goto(server.url);
-    await page.waitForFunction(() => (window as unknown as { log: { refused: number } }).log.refused >= 2, undefined, {
+    await page.waitForFunction(() => (globalThis as unknown as { log: { refused: number } }).log.refused >= 2, undefined, {
       timeout: generous,
     });
     // Refused twice and still trying: an EventSource that saw a 503 would be CLOSED (2) by now.
-    expect(await page.evaluate(() => (window as unknown as { source: EventSource }).source.readyState)).not.toBe(2);
+    expect(await page.evaluate(() => (globalThis as unknown as { source: EventSource }).source.readyState)).not.toBe(2);
     holder.close();
     const registry = server.host.container.get(EventSourceRegistry);
     const deadline = Date.now() + generous;
     while (registry.getByIdentifier('page') === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     registry.broadcast('welcome in');
     await page.waitForFunction(
-      () => (window as unknown as { log: { messages: string[] } }).log.messages.includes('welcome in'),
+      () => (globalThis as unknown as { log: { messages: string[] } }).log.messages.includes('welcome in'),
       undefined,
       {
         timeout: generous,
