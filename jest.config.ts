@@ -30,6 +30,8 @@ const config: Config = {
     project('redis', 'packages/redis'),
     project('cli', 'packages/cli'),
     project('samples', 'samples'),
+    // Repository-wide suites over real sockets: property tests, security defaults, the short soak.
+    project('repo', 'test'),
   ],
   testTimeout: 20_000,
 };

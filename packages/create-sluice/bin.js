@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // `npm create sluice <dir> -- [--template minimal|sse]` runs this: it is `sluice new`.
-import { run } from '@sluice/cli';
+import { launch } from '@sluice/cli/launch';
 
-process.exitCode = await run(['new', ...process.argv.slice(2)], { programName: 'create-sluice', invokedAs: 'npm create sluice' });
+process.exitCode = await launch(['new', ...process.argv.slice(2)], { programName: 'create-sluice', invokedAs: 'npm create sluice' });

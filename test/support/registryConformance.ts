@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
-import { HttpResponse, type HttpHost, type HttpRequest } from '@sluice/core';
+import { type HttpResponse, type HttpHost, type HttpRequest } from '@sluice/core';
 import { EventSourceRegistry, type HttpRequestEventSource } from '@sluice/sse';
 import { SseTestClient, type SseEvent } from '@sluice/sse/testing';
 
@@ -49,7 +49,8 @@ export function describeRegistryConformance(name: string, makeCluster: () => Pro
       const path = identifier === undefined ? '/conformance/anonymous' : `/conformance/s/${encodeURIComponent(identifier)}`;
       const client = await SseTestClient.connect(host.url, path, { lastEventId, timeoutMs: generous });
       clients.push(client);
-      if (identifier !== undefined) await eventually(() => registryOf(host).getByIdentifier(identifier) !== undefined, `${identifier} registered`);
+      if (identifier !== undefined)
+        await eventually(() => registryOf(host).getByIdentifier(identifier) !== undefined, `${identifier} registered`);
       return client;
     };
     /** Every event a client got up to (and without) the `end` marker. */
@@ -90,7 +91,12 @@ export function describeRegistryConformance(name: string, makeCluster: () => Pro
       const found = registry.find((id) => id.startsWith('fa-'));
       expect(Array.isArray(found)).toBe(true);
       expect(found.map((s) => s.identifier).sort()).toEqual(['fa-1', 'fa-2']);
-      expect(registry.all().map((s) => s.identifier).sort()).toEqual(['fa-1', 'fa-2', 'other']);
+      expect(
+        registry
+          .all()
+          .map((s) => s.identifier)
+          .sort(),
+      ).toEqual(['fa-1', 'fa-2', 'other']);
       expect(registry.count).toBe(3);
     });
 

@@ -23,8 +23,12 @@ export const CliErrorCodes = {
   InvalidName: 'SLUICE_CLI_INVALID_NAME',
   /** The target exists and is a file, or a directory that is not empty. */
   TargetNotEmpty: 'SLUICE_CLI_TARGET_NOT_EMPTY',
-  /** `--local` outside a built clone of the Sluice repository. */
-  LocalPackagesMissing: 'SLUICE_CLI_LOCAL_PACKAGES_MISSING',
+  /** `--local` from an installed CLI: there is no checkout of the Sluice repository to pack the packages from. */
+  NotInCheckout: 'SLUICE_CLI_NOT_IN_CHECKOUT',
+  /** The checkout's packages could not be built or packed. */
+  CheckoutPackagesMissing: 'SLUICE_CLI_CHECKOUT_PACKAGES_MISSING',
+  /** The registry has no `@sluice/*` version for the app, and there is no checkout to pack them from. */
+  SluiceUnavailable: 'SLUICE_CLI_SLUICE_UNAVAILABLE',
 } as const;
 
 export type CliErrorCode = (typeof CliErrorCodes)[keyof typeof CliErrorCodes];

@@ -10,8 +10,8 @@ interface Manifest {
 export type SluiceDependencies =
   /** From the registry, at this version range (e.g. `^0.1.0`). */
   | { readonly kind: 'registry'; readonly range: string }
-  /** From a directory: `@sluice/core` → `file:<directories['@sluice/core']>`. */
-  | { readonly kind: 'local'; readonly directories: Readonly<Record<string, string>> };
+  /** From tarballs in the app: `@sluice/core` → `file:<tarballs['@sluice/core']>` (`vendor/sluice-core-0.1.0.tgz`). */
+  | { readonly kind: 'tarballs'; readonly tarballs: Readonly<Record<string, string>> };
 
 /** The `@sluice/*` packages a template's package.json depends on. */
 export function sluicePackagesOf(manifestText: string): string[] {
@@ -21,7 +21,7 @@ export function sluicePackagesOf(manifestText: string): string[] {
 
 /**
  * Turns a template's package.json into the app's: the app's name, and every
- * `@sluice/*` dependency pointed at the registry range or the local directory.
+ * `@sluice/*` dependency pointed at the registry range or a tarball in the app.
  * Key order is kept, so the file reads as the template does.
  */
 export function renderManifest(manifestText: string, appName: string, sluice: SluiceDependencies): string {
@@ -33,9 +33,9 @@ export function renderManifest(manifestText: string, appName: string, sluice: Sl
       if (!dependency.startsWith('@sluice/')) continue;
       if (sluice.kind === 'registry') group[dependency] = sluice.range;
       else {
-        const directory = sluice.directories[dependency];
-        if (directory === undefined) throw new Error(`no local directory given for ${dependency}`);
-        group[dependency] = `file:${directory}`;
+        const tarball = sluice.tarballs[dependency];
+        if (tarball === undefined) throw new Error(`no tarball given for ${dependency}`);
+        group[dependency] = `file:${tarball}`;
       }
     }
   }

@@ -1,15 +1,17 @@
 import { parseArgs } from 'node:util';
 import { CliError, CliErrorCodes } from './CliError.js';
+import type { SluiceSource } from './sluiceSource.js';
 
 /** What the command line asks for. */
 export type CliCommand =
   | { readonly kind: 'help'; readonly topic: 'main' | 'new' }
   | { readonly kind: 'version' }
-  | { readonly kind: 'new'; readonly directory: string; readonly template: string | undefined; readonly local: boolean };
+  | { readonly kind: 'new'; readonly directory: string; readonly template: string | undefined; readonly source: SluiceSource };
 
 const options = {
   template: { type: 'string', short: 't' },
   local: { type: 'boolean' },
+  registry: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -18,13 +20,16 @@ const seeHelp = '(see --help)';
 
 /**
  * Parses `sluice`'s arguments (without the node and script paths):
- * `new <dir> [--template <name>] [--local]`, `--help`, `new --help`, `help [new]`,
+ * `new <dir> [--template <name>] [--local|--registry]`, `--help`, `new --help`, `help [new]`,
  * `--version`. Options may come before or after the positionals, and `--` ends
  * the options. Anything else throws a {@link CliError} with a one-line reason.
  * The template name is checked later, with the rest of what `new` needs.
  */
 export function parseArguments(argv: readonly string[]): CliCommand {
-  let parsed: { values: { template?: string; local?: boolean; help?: boolean; version?: boolean }; positionals: string[] };
+  let parsed: {
+    values: { template?: string; local?: boolean; registry?: boolean; help?: boolean; version?: boolean };
+    positionals: string[];
+  };
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -51,7 +56,9 @@ export function parseArguments(argv: readonly string[]): CliCommand {
     throw new CliError(CliErrorCodes.Usage, `missing <dir>, the directory to create the app in ${seeHelp}`);
   }
   if (extra.length > 0) throw new CliError(CliErrorCodes.Usage, `unexpected argument "${extra[0]}": new takes one directory ${seeHelp}`);
-  return { kind: 'new', directory, template: values.template, local: values.local === true };
+  if (values.local && values.registry) throw new CliError(CliErrorCodes.Usage, `--local and --registry exclude each other ${seeHelp}`);
+  const source: SluiceSource = values.local ? 'local' : values.registry ? 'registry' : 'auto';
+  return { kind: 'new', directory, template: values.template, source };
 }
 
 /** Node's parseArgs errors, said in one line in our terms. */

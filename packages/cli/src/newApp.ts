@@ -1,12 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderManifest, sluicePackagesOf, type SluiceDependencies } from './appManifest.js';
+import { renderManifest, sluicePackagesOf } from './appManifest.js';
 import { CliError, CliErrorCodes } from './CliError.js';
-import { cliVersion } from './cliPackage.js';
-import { findLocalPackages } from './localPackages.js';
+import { cliPackageDirectory, cliVersion } from './cliPackage.js';
 import { packageNameProblem } from './packageName.js';
+import { npmView, type RegistryLookup } from './registry.js';
+import { resolveSluice, type SluiceOrigin, type SluiceSource } from './sluiceSource.js';
 import { checkTargetDirectory } from './targetDirectory.js';
-import { checkTemplateName, defaultTemplate, readTemplate, renderText, type TemplateFile, type TemplateName } from './templates.js';
+import { checkTemplateName, defaultTemplate, readTemplate, renderText, type TemplateName } from './templates.js';
 
 /** What {@link newApp} writes. */
 export interface NewAppOptions {
@@ -15,13 +16,15 @@ export interface NewAppOptions {
   /** `minimal` (the default) or `sse`. */
   readonly template?: string;
   /**
-   * Depend on the Sluice repository's own packages (`file:` dependencies and an
-   * `.npmrc` with `install-links=true`) instead of the registry's. Only from a
-   * clone of the repository, after `npx tsc -b`.
+   * Where the app's `@sluice/*` packages come from. `auto` (the default): the registry when
+   * it has them, else tarballs packed from the Sluice checkout this CLI runs from, copied into
+   * the app's `vendor/`. `registry`: the registry, unchecked. `local`: the checkout's tarballs.
    */
-  readonly local?: boolean;
+  readonly source?: SluiceSource;
   /** What a relative `directory` is relative to. Default: `process.cwd()`. */
   readonly cwd?: string;
+  /** How `auto` asks the registry. Default: `npm view` with a 15 s timeout. */
+  readonly registry?: RegistryLookup;
 }
 
 /** What {@link newApp} wrote. */
@@ -31,40 +34,41 @@ export interface NewAppResult {
   /** Its package name (the directory's name). */
   readonly name: string;
   readonly template: TemplateName;
-  readonly local: boolean;
+  /** Where its `@sluice/*` packages come from. */
+  readonly sluice: SluiceOrigin;
   /** The files written, relative to `directory`, `/`-separated, sorted. */
   readonly files: readonly string[];
 }
 
-const localNpmrc = `# Written by \`sluice new --local\`: the file: dependencies on the Sluice repository's packages
-# install as packed copies, as from the registry, not as symlinks, so that the app and
-# @sluice/core load one and the same copy of inversify and reflect-metadata.
-install-links=true
-`;
+/** A file to write: text, or the bytes of a tarball. */
+interface AppFile {
+  readonly path: string;
+  readonly content: string | Buffer;
+}
 
 /**
  * Writes a new Sluice app from a template. Everything is checked before the
- * first write (template, name, target directory, local packages) and the files
- * are rendered in memory first, so a {@link CliError} leaves the disk untouched.
+ * first write (template, name, target directory, where Sluice comes from) and the
+ * files are rendered in memory first, so a {@link CliError} leaves the disk untouched.
  *
  * ```ts
  * const app = await newApp({ directory: 'my-app', template: 'sse' });
- * console.log(app.files); // ['.gitignore', 'README.md', 'jest.config.js', 'package.json', ...]
+ * console.log(app.files); // ['.dockerignore', '.gitignore', 'Dockerfile', 'README.md', ...]
  * ```
  */
 export async function newApp(options: NewAppOptions): Promise<NewAppResult> {
-  const { files, ...result } = planApp(options);
+  const { files, ...result } = await planApp(options);
   await mkdir(result.directory, { recursive: true });
   for (const file of files) {
     const target = path.join(result.directory, ...file.path.split('/'));
     await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, file.text, { flag: 'wx' }); // never overwrite: the directory was empty
+    await writeFile(target, file.content, { flag: 'wx' }); // never overwrite: the directory was empty
   }
   return { ...result, files: files.map((file) => file.path) };
 }
 
 /** Checks the options and renders every file of the app, without writing anything. */
-function planApp(options: NewAppOptions): Omit<NewAppResult, 'files'> & { files: TemplateFile[] } {
+async function planApp(options: NewAppOptions): Promise<Omit<NewAppResult, 'files'> & { files: AppFile[] }> {
   if (options.directory.trim() === '') throw new CliError(CliErrorCodes.Usage, 'the app directory cannot be empty');
   const template = checkTemplateName(options.template ?? defaultTemplate);
   const directory = path.resolve(options.cwd ?? process.cwd(), options.directory);
@@ -78,16 +82,24 @@ function planApp(options: NewAppOptions): Omit<NewAppResult, 'files'> & { files:
   const templateFiles = readTemplate(template);
   const manifest = templateFiles.find((file) => file.path === 'package.json');
   if (manifest === undefined) throw new Error(`template ${template} has no package.json`);
-  const local = options.local === true;
-  const sluice: SluiceDependencies = local
-    ? { kind: 'local', directories: findLocalPackages(sluicePackagesOf(manifest.text)) }
-    : { kind: 'registry', range: `^${cliVersion}` };
+  const { origin, packed } = await resolveSluice({
+    source: options.source ?? 'auto',
+    names: sluicePackagesOf(manifest.text),
+    range: `^${cliVersion}`,
+    registry: options.registry ?? npmView,
+    cliDirectory: cliPackageDirectory,
+  });
+  // The target was empty a moment ago; packing takes seconds, so look again before writing.
+  checkTargetDirectory(directory, options.directory);
 
-  const files = templateFiles.map((file) => ({
+  const vendor = origin.kind === 'tarballs';
+  const files: AppFile[] = templateFiles.map((file) => ({
     path: file.path,
-    text: file === manifest ? renderManifest(file.text, name, sluice) : renderText(file.text, name),
+    content: file === manifest ? renderManifest(file.text, name, origin) : renderText(file.text, name, { vendor }),
   }));
-  if (local) files.push({ path: '.npmrc', text: localNpmrc });
+  if (origin.kind === 'tarballs') {
+    for (const tarball of packed) files.push({ path: origin.tarballs[tarball.name]!, content: tarball.content });
+  }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { directory, name, template, local, files };
+  return { directory, name, template, sluice: origin, files };
 }

@@ -2,23 +2,33 @@ import path from 'node:path';
 import type { NewAppResult } from './newApp.js';
 
 /**
- * What to do after `sluice new`: the commands to type, with the directory as
- * the user can `cd` to it from where they are.
+ * What to do after `sluice new`: where the Sluice packages come from, and the commands to
+ * type, with the directory as the user can `cd` to it from where they are.
  */
 export function nextSteps(app: NewAppResult, cwd: string): string {
   const relative = path.relative(cwd, app.directory);
   const cd = relative === '' ? [] : [`cd ${shellQuote(relative.startsWith('..') ? app.directory : relative)}`];
-  const lines = [
-    `Created ${app.name} (${app.template} template${app.local ? ', local Sluice packages' : ''}) in ${app.directory}`,
+  const lines = [`Created ${app.name} (${app.template} template) in ${app.directory}`];
+  if (app.sluice.kind === 'tarballs') {
+    const tarballs = Object.values(app.sluice.tarballs);
+    lines.push(
+      '',
+      `${app.sluice.reason === '--local' ? 'With --local,' : `${app.sluice.reason}, so`} the app depends on tarballs packed from the Sluice checkout at ${app.sluice.checkout}:`,
+      ...tarballs.map((tarball) => `  ${tarball}`),
+      'They install as copies, like packages from the registry. Keep them with the app (commit them); to update them, run npm run pack in the checkout and copy the new tarballs from its dist-packages/.',
+    );
+  }
+  lines.push(
     '',
     'Next steps:',
-    ...[...cd, 'npm install', 'npm start      # serves http://127.0.0.1:3000 (PORT=8080 npm start for another port)', 'npm test'].map(
-      (line) => `  ${line}`,
-    ),
-  ];
-  if (app.local) {
-    lines.push('', 'The app installs copies of the local packages: after changing and rebuilding them, run npm install again.');
-  }
+    ...[
+      ...cd,
+      'npm install',
+      'npm start      # serves http://127.0.0.1:3000 (PORT=8080 npm start for another port)',
+      'npm run dev    # rebuilds and restarts on every change',
+      'npm test',
+    ].map((line) => `  ${line}`),
+  );
   return `${lines.join('\n')}\n`;
 }
 

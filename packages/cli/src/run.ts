@@ -44,7 +44,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
         stdout.write(command.topic === 'new' ? newUsage(options.invokedAs) : mainUsage());
         return 0;
       case 'new': {
-        const app = await newApp({ directory: command.directory, template: command.template, local: command.local, cwd });
+        const app = await newApp({ directory: command.directory, template: command.template, source: command.source, cwd });
         stdout.write(nextSteps(app, cwd));
         return 0;
       }

@@ -26,9 +26,10 @@ export interface TemplateFile {
 
 /**
  * Files stored under another name because npm leaves them out of a published
- * package (npm drops `.gitignore` files when it packs).
+ * package or treats them as its own (npm drops `.gitignore` files when it packs),
+ * and dotfiles generally, so that no packing tool mistakes them for its own.
  */
-const renamedOnWrite: Readonly<Record<string, string>> = { _gitignore: '.gitignore' };
+const renamedOnWrite: Readonly<Record<string, string>> = { _gitignore: '.gitignore', _dockerignore: '.dockerignore' };
 
 /** The placeholder replaced with the app's name in every template file. */
 export const appNamePlaceholder = '__APP_NAME__';
@@ -58,7 +59,17 @@ export function readTemplate(name: TemplateName): TemplateFile[] {
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** Replaces the app name placeholder in a template file's text. */
-export function renderText(text: string, appName: string): string {
-  return text.replaceAll(appNamePlaceholder, appName);
+/**
+ * Marks a line kept only when the app depends on tarballs in `vendor/` (the Dockerfile
+ * copies them before `npm ci`): `__IF_VENDOR__ COPY vendor/ ./vendor/`.
+ */
+export const vendorLineMarker = '__IF_VENDOR__ ';
+
+/** Renders a template file's text: the app's name for its placeholder, and the vendor-only lines kept or dropped. */
+export function renderText(text: string, appName: string, { vendor = false }: { vendor?: boolean } = {}): string {
+  const lines = text
+    .split('\n')
+    .filter((line) => vendor || !line.startsWith(vendorLineMarker))
+    .map((line) => (line.startsWith(vendorLineMarker) ? line.slice(vendorLineMarker.length) : line));
+  return lines.join('\n').replaceAll(appNamePlaceholder, appName);
 }

@@ -23,7 +23,7 @@ export function newUsage(invokedAs = 'sluice new'): string {
     .map((name) => `                           ${name.padEnd(width)}  ${templates[name]}${name === defaultTemplate ? ' (default)' : ''}`)
     .join('\n');
   const optionsAfter = invokedAs.startsWith('npm ') ? ' -- ' : ' ';
-  return `Usage: ${invokedAs} <dir>${optionsAfter}[--template ${templateNames.join('|')}] [--local]
+  return `Usage: ${invokedAs} <dir>${optionsAfter}[--template ${templateNames.join('|')}] [--local|--registry]
 
 Creates a Sluice app in <dir>, which must be missing or empty. The app's
 package name is <dir>'s last segment, so it follows npm's naming rules.
@@ -31,9 +31,11 @@ package name is <dir>'s last segment, so it follows npm's naming rules.
 Options:
   -t, --template <name>  The app to start from:
 ${templateLines}
-      --local            Depend on the Sluice repository this command runs from
-                         (file: dependencies, installed as copies), to try
-                         unreleased changes. Build it first: npx tsc -b
+      --local            Depend on tarballs packed from the Sluice checkout this
+                         command runs from (in the app's vendor/), even when
+                         the registry has @sluice/* (the default does that
+                         only when the registry lacks them)
+      --registry         Depend on the registry's @sluice/* without checking
   -h, --help             Show this help
   -v, --version          Show the version
 `;

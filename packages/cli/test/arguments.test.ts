@@ -13,21 +13,22 @@ function usageError(argv: string[]): CliError {
 
 describe('parseArguments', () => {
   it('reads new <dir> with its options, before or after the directory', () => {
-    expect(parseArguments(['new', 'my-app'])).toEqual({ kind: 'new', directory: 'my-app', template: undefined, local: false });
+    expect(parseArguments(['new', 'my-app'])).toEqual({ kind: 'new', directory: 'my-app', template: undefined, source: 'auto' });
     expect(parseArguments(['new', 'my-app', '--template', 'sse', '--local'])).toEqual({
       kind: 'new',
       directory: 'my-app',
       template: 'sse',
-      local: true,
+      source: 'local',
     });
     expect(parseArguments(['new', '-t', 'minimal', 'my-app'])).toEqual({
       kind: 'new',
       directory: 'my-app',
       template: 'minimal',
-      local: false,
+      source: 'auto',
     });
     expect(parseArguments(['new', '--template=sse', 'my-app'])).toMatchObject({ template: 'sse' });
     expect(parseArguments(['new', '--', '-odd'])).toMatchObject({ directory: '-odd' });
+    expect(parseArguments(['new', 'my-app', '--registry'])).toMatchObject({ source: 'registry' });
   });
 
   it('reads the help and version requests', () => {

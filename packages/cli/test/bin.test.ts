@@ -11,7 +11,7 @@ import {
   type ProcessOutcome,
 } from './helpers.js';
 
-const sluiceBin = path.join(repositoryRoot, 'packages/cli/dist/bin.js');
+const sluiceBin = path.join(repositoryRoot, 'packages/cli/bin/sluice.js');
 const createSluiceBin = path.join(repositoryRoot, 'packages/create-sluice/bin.js');
 const version = (JSON.parse(readFileSync(path.join(repositoryRoot, 'packages/cli/package.json'), 'utf8')) as { version: string }).version;
 
@@ -29,7 +29,7 @@ function expectOneLineFailure(outcome: ProcessOutcome, program: string, reason: 
 beforeAll(() => buildProjects('packages/cli'), 120_000);
 afterEach(removeTemporaryDirectories);
 
-describe('the sluice bin (node packages/cli/dist/bin.js)', () => {
+describe('the sluice bin (node packages/cli/bin/sluice.js)', () => {
   it('prints its version and its usage', async () => {
     const cwd = temporaryDirectory();
     expect(await node(sluiceBin, ['--version'], cwd)).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
@@ -37,7 +37,7 @@ describe('the sluice bin (node packages/cli/dist/bin.js)', () => {
     expect(help).toMatchObject({ code: 0, stderr: '' });
     expect(help.stdout).toMatch(/^Usage: sluice <command>/);
     const newHelp = await node(sluiceBin, ['new', '--help'], cwd);
-    expect(newHelp.stdout).toMatch(/^Usage: sluice new <dir> \[--template minimal\|sse\] \[--local\]\n/);
+    expect(newHelp.stdout).toMatch(/^Usage: sluice new <dir> \[--template minimal\|sse\] \[--local\|--registry\]\n/);
     expect(snapshot(cwd)).toEqual({});
   });
 
@@ -56,7 +56,7 @@ describe('the sluice bin (node packages/cli/dist/bin.js)', () => {
 
   it('refuses a non-empty directory and leaves it as it was', async () => {
     const cwd = temporaryDirectory();
-    await node(sluiceBin, ['new', 'taken'], cwd);
+    await node(sluiceBin, ['new', 'taken', '--registry'], cwd);
     const before = snapshot(cwd);
 
     expectOneLineFailure(await node(sluiceBin, ['new', 'taken', '--template', 'sse'], cwd), 'sluice', /^taken is not empty/);
@@ -64,15 +64,21 @@ describe('the sluice bin (node packages/cli/dist/bin.js)', () => {
     expect(snapshot(cwd)).toEqual(before);
   });
 
-  it('writes an app from any working directory and prints the next steps', async () => {
+  it('writes an app from any working directory, on tarballs of this checkout while the registry lacks @sluice/*, and says so', async () => {
     const cwd = temporaryDirectory();
 
     const outcome = await node(sluiceBin, ['new', 'my-app', '--template', 'sse'], cwd);
 
     expect(outcome).toMatchObject({ code: 0, stderr: '' });
-    expect(outcome.stdout).toMatch(/Next steps:\n {2}cd my-app\n {2}npm install\n {2}npm start .*\n {2}npm test\n/);
-    expect(JSON.parse(snapshot(cwd)['my-app/package.json']!)).toMatchObject({ name: 'my-app' });
-  });
+    expect(outcome.stdout).toMatch(/Next steps:\n {2}cd my-app\n {2}npm install\n {2}npm start .*\n {2}npm run dev .*\n {2}npm test\n/);
+    const manifest = JSON.parse(snapshot(cwd)['my-app/package.json']!) as { name: string; dependencies: Record<string, string> };
+    expect(manifest.name).toBe('my-app');
+    // This repository's packages are not published (yet): the app gets them from vendor/.
+    expect(outcome.stdout).toMatch(
+      /^@sluice\/core@\^[\d.]+ is not on the npm registry \(.+\), so the app depends on tarballs packed from the Sluice checkout/m,
+    );
+    expect(manifest.dependencies['@sluice/core']).toBe(`file:vendor/sluice-core-${version}.tgz`);
+  }, 60_000);
 });
 
 describe('create-sluice (node packages/create-sluice/bin.js)', () => {
@@ -91,7 +97,7 @@ describe('create-sluice (node packages/create-sluice/bin.js)', () => {
   it('is sluice new: writes the app, and its usage says npm create sluice', async () => {
     const cwd = temporaryDirectory();
 
-    const outcome = await node(createSluiceBin, ['my-app', '--template', 'sse'], cwd);
+    const outcome = await node(createSluiceBin, ['my-app', '--template', 'sse', '--registry'], cwd);
 
     expect(outcome).toMatchObject({ code: 0, stderr: '' });
     expect(Object.keys(snapshot(path.join(cwd, 'my-app')))).toContain('src/MessageBoard.ts');

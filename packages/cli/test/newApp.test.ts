@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CliError, CliErrorCodes, newApp, templateNames } from '../src/index.js';
-import { findLocalPackages } from '../src/localPackages.js';
+import { CliError, CliErrorCodes, findCheckout, newApp, resolveSluice, templateNames, type RegistryLookup } from '../src/index.js';
 import { removeTemporaryDirectories, repositoryRoot, runCli, snapshot, temporaryDirectory } from './helpers.js';
 
 const cliVersion = (JSON.parse(readFileSync(path.join(repositoryRoot, 'packages/cli/package.json'), 'utf8')) as { version: string })
@@ -72,6 +71,7 @@ describe('sluice new: bad input is refused before anything is written', () => {
     ['a second directory', () => ['new', 'one', 'two'], /^unexpected argument "two"/],
     ['a missing command', () => [], /^missing command/],
     ['an unknown command', () => ['init', 'my-app'], /^unknown command "init"/],
+    ['both --local and --registry', () => ['new', 'my-app', '--local', '--registry'], /^--local and --registry exclude each other/],
   ];
 
   it.each(cases)('%s: exit 1, one line on stderr, no change on disk', async (_, setup, reason) => {
@@ -110,7 +110,9 @@ describe('sluice new: bad input is refused before anything is written', () => {
 describe('sluice new: the app written', () => {
   const expectedFiles = {
     minimal: [
+      '.dockerignore',
       '.gitignore',
+      'Dockerfile',
       'README.md',
       'jest.config.js',
       'package.json',
@@ -122,7 +124,9 @@ describe('sluice new: the app written', () => {
       'tsconfig.json',
     ],
     sse: [
+      '.dockerignore',
       '.gitignore',
+      'Dockerfile',
       'README.md',
       'jest.config.js',
       'package.json',
@@ -140,9 +144,10 @@ describe('sluice new: the app written', () => {
   it.each(templateNames)('%s: every template file, named after the directory, depending on the released packages', async (template) => {
     const cwd = temporaryDirectory();
 
-    const outcome = await runCli(['new', 'my-app', '--template', template], { cwd });
+    const outcome = await runCli(['new', 'my-app', '--template', template, '--registry'], { cwd });
 
     expect(outcome).toMatchObject({ code: 0, stderr: '' });
+    expect(outcome.stdout).not.toContain('tarballs');
     const app = path.join(cwd, 'my-app');
     const files = snapshot(app);
     expect(Object.keys(files).filter((file) => !file.endsWith('/'))).toEqual(expectedFiles[template]);
@@ -157,17 +162,28 @@ describe('sluice new: the app written', () => {
     expect(manifest.name).toBe('my-app');
     expect(manifest.dependencies['@sluice/core']).toBe(`^${cliVersion}`);
     expect(manifest.dependencies['@sluice/sse']).toBe(`^${cliVersion}`);
-    expect(manifest.scripts).toMatchObject({ build: 'tsc -p tsconfig.build.json', prestart: 'npm run build', start: 'node dist/main.js' });
+    // start is one command, exec'd: a SIGTERM to npm reaches node, not only npm's shell.
+    expect(manifest.scripts).toMatchObject({
+      build: 'tsc -p tsconfig.build.json',
+      prestart: 'npm run build',
+      start: 'exec node --enable-source-maps dist/main.js',
+      predev: 'npm run build',
+    });
+    expect(manifest.scripts.dev).toMatch(
+      /^concurrently --raw --kill-others "tsc -p tsconfig.build.json --watch .*" "node --watch .*--enable-source-maps dist\/main.js --dev"$/,
+    );
+    expect(files['Dockerfile']).not.toContain('vendor');
     expect(manifest.scripts.test).toContain(
       'node --experimental-vm-modules --disable-warning=ExperimentalWarning node_modules/jest/bin/jest.js',
     );
     expect(existsSync(path.join(app, '.npmrc'))).toBe(false);
+    expect(existsSync(path.join(app, 'vendor'))).toBe(false);
   });
 
   it('prints the next steps, with the directory to cd to', async () => {
     const cwd = temporaryDirectory();
 
-    const outcome = await runCli(['new', 'apps/my-app'], { cwd });
+    const outcome = await runCli(['new', 'apps/my-app', '--registry'], { cwd });
 
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).toContain(`Created my-app (minimal template) in ${path.join(cwd, 'apps', 'my-app')}`);
@@ -175,7 +191,7 @@ describe('sluice new: the app written', () => {
       .split('Next steps:\n')[1]!
       .split('\n')
       .map((line) => line.trim().split(/\s+#/)[0]);
-    expect(steps.slice(0, 4)).toEqual(['cd apps/my-app', 'npm install', 'npm start', 'npm test']);
+    expect(steps.slice(0, 5)).toEqual(['cd apps/my-app', 'npm install', 'npm start', 'npm run dev', 'npm test']);
   });
 
   it('writes into an existing empty directory, including the current one (no cd then)', async () => {
@@ -183,7 +199,7 @@ describe('sluice new: the app written', () => {
     const here = path.join(cwd, 'here-app');
     mkdirSync(here);
 
-    const outcome = await runCli(['new', '.'], { cwd: here });
+    const outcome = await runCli(['new', '.', '--registry'], { cwd: here });
 
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).not.toContain('cd ');
@@ -193,12 +209,12 @@ describe('sluice new: the app written', () => {
   it('names the app after the last segment of a nested path, creating the parents', async () => {
     const cwd = temporaryDirectory();
 
-    expect((await runCli(['new', 'a/b/deep-app', '--template', 'sse'], { cwd })).code).toBe(0);
+    expect((await runCli(['new', 'a/b/deep-app', '--template', 'sse', '--registry'], { cwd })).code).toBe(0);
 
     expect(readManifest(path.join(cwd, 'a/b/deep-app')).name).toBe('deep-app');
   });
 
-  it('--local: file: dependencies on this repository and an .npmrc that installs them as copies', async () => {
+  it('--local: tarballs packed from this checkout in vendor/, file: dependencies on them, and says so', async () => {
     const cwd = temporaryDirectory();
 
     const outcome = await runCli(['new', 'local-app', '--template', 'sse', '--local'], { cwd });
@@ -207,13 +223,17 @@ describe('sluice new: the app written', () => {
     const app = path.join(cwd, 'local-app');
     const { dependencies } = readManifest(app);
     for (const name of ['core', 'sse']) {
-      const spec = dependencies[`@sluice/${name}`]!;
-      expect(spec).toBe(`file:${path.join(repositoryRoot, 'packages', name)}`);
-      expect(readManifest(spec.slice('file:'.length)).name).toBe(`@sluice/${name}`);
+      const tarball = `vendor/sluice-${name}-${cliVersion}.tgz`;
+      expect(dependencies[`@sluice/${name}`]).toBe(`file:${tarball}`);
+      expect(readFileSync(path.join(app, tarball)).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip
+      expect(outcome.stdout).toContain(tarball);
     }
-    expect(readFileSync(path.join(app, '.npmrc'), 'utf8')).toMatch(/^install-links=true$/m);
-    expect(outcome.stdout).toContain('run npm install again');
-  });
+    expect(outcome.stdout).toContain(
+      `With --local, the app depends on tarballs packed from the Sluice checkout at ${path.resolve(repositoryRoot)}`,
+    );
+    expect(readFileSync(path.join(app, 'Dockerfile'), 'utf8')).toMatch(/^COPY vendor\/ \.\/vendor\/$/m);
+    expect(existsSync(path.join(app, '.npmrc'))).toBe(false);
+  }, 60_000);
 
   it('uses the same tool versions as this repository', () => {
     const root = readManifest(repositoryRoot);
@@ -231,48 +251,44 @@ describe('sluice new: the app written', () => {
   });
 });
 
-describe('findLocalPackages', () => {
-  /** A fake checkout: root package.json with workspaces, packages/cli, and the given packages. */
-  function fakeRepository(packages: Record<string, { built: boolean }>, workspaces = ['packages/*']): string {
-    const root = temporaryDirectory();
-    writeFileSync(path.join(root, 'package.json'), JSON.stringify({ private: true, workspaces }));
-    mkdirSync(path.join(root, 'packages', 'cli'), { recursive: true });
-    for (const [name, { built }] of Object.entries(packages)) {
-      const directory = path.join(root, 'packages', name);
-      mkdirSync(path.join(directory, 'dist'), { recursive: true });
-      writeFileSync(path.join(directory, 'package.json'), JSON.stringify({ name: `@sluice/${name}` }));
-      if (built) for (const file of ['index.js', 'index.d.ts']) writeFileSync(path.join(directory, 'dist', file), '');
-    }
-    return root;
-  }
+describe('where the Sluice packages come from', () => {
+  const registryWith =
+    (published: boolean): RegistryLookup =>
+    () =>
+      Promise.resolve(published ? { found: true, version: cliVersion } : { found: false, reason: 'E404' });
+  const names = ['@sluice/core', '@sluice/sse'];
+  const cliDirectory = path.join(repositoryRoot, 'packages', 'cli');
 
-  it("finds this repository's built packages from the CLI's own directory", () => {
-    expect(findLocalPackages(['@sluice/core', '@sluice/sse'])).toEqual({
-      '@sluice/core': path.join(repositoryRoot, 'packages', 'core'),
-      '@sluice/sse': path.join(repositoryRoot, 'packages', 'sse'),
-    });
+  it('the registry, when it has every package', async () => {
+    const { origin, packed } = await resolveSluice({ source: 'auto', names, range: '^0.1.0', registry: registryWith(true), cliDirectory });
+    expect(origin).toEqual({ kind: 'registry', range: '^0.1.0' });
+    expect(packed).toEqual([]);
   });
 
-  it('says to build a package that has no dist', () => {
-    const root = fakeRepository({ core: { built: true }, sse: { built: false } });
-    expect(() => findLocalPackages(['@sluice/core', '@sluice/sse'], path.join(root, 'packages', 'cli'))).toThrow(
-      `--local: @sluice/sse is not built (no ${path.join(root, 'packages', 'sse', 'dist', 'index.js')}); run "npx tsc -b" in ${root} first`,
-    );
-  });
+  it("this checkout's packed tarballs, when the registry lacks one, with the registry's answer as the reason", async () => {
+    const { origin, packed } = await resolveSluice({ source: 'auto', names, range: '^0.1.0', registry: registryWith(false), cliDirectory });
+    expect(origin).toMatchObject({ kind: 'tarballs', reason: '@sluice/core@^0.1.0 is not on the npm registry (E404)' });
+    expect(packed.map((tarball) => tarball.fileName)).toEqual([`sluice-core-${cliVersion}.tgz`, `sluice-sse-${cliVersion}.tgz`]);
+  }, 60_000);
 
-  it('names a package that is missing', () => {
-    const root = fakeRepository({ core: { built: true } });
-    expect(() => findLocalPackages(['@sluice/core', '@sluice/sse'], path.join(root, 'packages', 'cli'))).toThrow(
-      /^--local: @sluice\/sse is not in .*packages\/sse/,
-    );
-  });
-
-  it('refuses to run from anywhere but a clone (an installed CLI in node_modules)', () => {
-    const root = temporaryDirectory();
-    const installed = path.join(root, 'node_modules', '@sluice', 'cli');
+  it('an error, before anything is written, when the registry lacks them and the CLI is installed, not in a checkout', async () => {
+    const installed = path.join(temporaryDirectory(), 'node_modules', '@sluice', 'cli');
     mkdirSync(installed, { recursive: true });
-    expect(() => findLocalPackages(['@sluice/core'], installed)).toThrow(/^--local works only from a clone of the Sluice repository/);
-    const notOurs = fakeRepository({ core: { built: true } }, ['apps/*']);
-    expect(() => findLocalPackages(['@sluice/core'], path.join(notOurs, 'packages', 'cli'))).toThrow(/only from a clone/);
+    const resolve = (source: 'auto' | 'local') =>
+      resolveSluice({ source, names, range: '^0.1.0', registry: registryWith(false), cliDirectory: installed });
+    await expect(resolve('auto')).rejects.toMatchObject({
+      code: CliErrorCodes.SluiceUnavailable,
+      message: expect.stringMatching(/--registry/),
+    });
+    await expect(resolve('local')).rejects.toMatchObject({ code: CliErrorCodes.NotInCheckout });
+  });
+
+  it('finds the checkout from the CLI directory, and none from an installed CLI or another workspace', () => {
+    expect(findCheckout(cliDirectory)).toBe(path.resolve(repositoryRoot));
+    const other = temporaryDirectory();
+    writeFileSync(path.join(other, 'package.json'), JSON.stringify({ private: true, workspaces: ['apps/*'] }));
+    mkdirSync(path.join(other, 'packages', 'cli'), { recursive: true });
+    expect(findCheckout(path.join(other, 'packages', 'cli'))).toBeUndefined();
+    expect(findCheckout(path.join(other, 'node_modules', '@sluice', 'cli'))).toBeUndefined();
   });
 });

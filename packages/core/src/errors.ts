@@ -39,7 +39,7 @@ export const ErrorCodes = {
 export const HttpErrorCodes = {
   /** 404: no route matches the path. */
   NotFound: 'SLUICE_NOT_FOUND',
-  /** 400: the path holds a malformed percent-escape. */
+  /** 400: the path holds a malformed percent-escape, or a route parameter decodes to a NUL byte (`%00`). */
   BadPath: 'SLUICE_BAD_PATH',
   /** 413: the body passed `maxBodySize`. */
   BodyTooLarge: 'SLUICE_BODY_TOO_LARGE',
@@ -51,8 +51,10 @@ export const HttpErrorCodes = {
   BodyNotForm: 'SLUICE_BODY_NOT_FORM',
   /** 400: a malformed form body. */
   BodyInvalidForm: 'SLUICE_BODY_INVALID_FORM',
-  /** 503: the handler did not answer within `requestTimeout`. */
+  /** 503: the handler did not answer within `requestTimeout` (the connection is then closed). */
   RequestTimeout: 'SLUICE_REQUEST_TIMEOUT',
+  /** 408: the request body had not fully arrived within `requestTimeout` (the connection is then closed). */
+  BodyTimeout: 'SLUICE_BODY_TIMEOUT',
   /** 400: a static-file path with NUL or a malformed escape. */
   StaticBadPath: 'SLUICE_STATIC_BAD_PATH',
   /** 403: a static-file path that tries to leave its root. */

@@ -1,9 +1,10 @@
-export { HttpServer } from './server/HttpServer.js';
-export { HttpServerBuilder } from './server/HttpServerBuilder.js';
+export { HttpServer } from './builder/HttpServer.js';
+export { HttpServerBuilder } from './builder/HttpServerBuilder.js';
 export { HttpHost } from './server/HttpHost.js';
-export { ServerConfiguration, type CompressionOptions } from './server/ServerConfiguration.js';
+export { ServerConfiguration } from './server/ServerConfiguration.js';
+export type { CompressionOptions } from './contracts/CompressionOptions.js';
 
-export { HttpRequest, type RequestBag } from './http/HttpRequest.js';
+export { HttpRequest, type RequestBag, type ResponseOwner } from './http/HttpRequest.js';
 export { HttpResponse, type ResponseContent, type ResponseFile, type HeaderValue } from './http/HttpResponse.js';
 export { HttpError } from './http/HttpError.js';
 export type { CookieOptions } from './http/cookies.js';
@@ -13,11 +14,11 @@ export { RouteMethod } from './routing/RouteMethod.js';
 
 export { Route, RouteGet, RoutePost, RoutePut, RoutePatch, RouteDelete, RoutePrefix, UseHandler } from './decorators/routeDecorators.js';
 
-export type { RequestHandler, RequestHandlerType, RouteHandler, HandlerResult, ErrorHandler } from './pipeline/RequestHandler.js';
-export type { CorsPolicy } from './pipeline/CorsPolicy.js';
+export type { RequestHandler, RequestHandlerType, RouteHandler, HandlerResult, ErrorHandler } from './contracts/handlers.js';
+export type { CorsPolicy } from './contracts/CorsPolicy.js';
 export type { StaticFilesOptions } from './static/staticFiles.js';
-export type { ControllerClass } from './pipeline/compileController.js';
+export type { ControllerClass } from './contracts/ControllerClass.js';
 
-export type { SluicePlugin, PluginContext } from './plugins.js';
+export type { SluicePlugin, PluginContext } from './plugins/SluicePlugin.js';
 export { SluiceError, ErrorCodes, HttpErrorCodes } from './errors.js';
-export type { InjectOptions, InjectResponse } from './testing/inject.js';
+export type { InjectOptions, InjectResponse } from './server/inject.js';

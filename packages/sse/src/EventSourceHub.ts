@@ -1,11 +1,11 @@
-import { HttpError, type HeaderValue, type HttpRequest, type PluginContext } from '@sluice/core';
+import { HttpError, HttpResponse, type HeaderValue, type HttpRequest, type PluginContext } from '@sluice/core';
 import type { Logger } from 'pino';
 import { FlushScheduler } from './delivery/FlushScheduler.js';
 import { PingScheduler } from './delivery/PingScheduler.js';
 import { SlowClientWatch } from './delivery/SlowClientWatch.js';
 import type { JournalBatch } from './delivery/BroadcastJournal.js';
 import { SseErrorCodes, sseError } from './errors.js';
-import { encodeEvent, Frame } from './frame.js';
+import { encodeEvent, encodeEventText, Frame } from './frame.js';
 import type { EventMap, EventSourceEndReason } from './EventMap.js';
 import { EventSourceConnection } from './stream/EventSourceConnection.js';
 import type { ConnectionSettings, EventSourceHost, HostedConnection } from './stream/EventSourceHost.js';
@@ -33,6 +33,7 @@ export class EventSourceHub implements EventSourceHost, LocalDelivery {
   #seq = 0;
   readonly #options: ResolvedSseOptions;
   readonly #applyHostHeaders: PluginContext['applyHostHeaders'];
+  readonly #hostStopping: () => boolean;
   readonly #resolveIndex: () => StreamIndex;
   #index: StreamIndex | undefined;
   readonly #opening = new WeakSet<HttpRequest>();
@@ -40,7 +41,11 @@ export class EventSourceHub implements EventSourceHost, LocalDelivery {
   #pending = 0;
   #stopping = false;
 
-  constructor(options: ResolvedSseOptions, context: Pick<PluginContext, 'applyHostHeaders' | 'logger'>, resolveIndex: () => StreamIndex) {
+  constructor(
+    options: ResolvedSseOptions,
+    context: Pick<PluginContext, 'applyHostHeaders' | 'logger' | 'isStopping'>,
+    resolveIndex: () => StreamIndex,
+  ) {
     this.#options = options;
     this.#scheduler = new FlushScheduler(options.flushWindowMs, () => this.#indexed().journalTargets());
     this.#slow = new SlowClientWatch(options.maxBufferedBytes, options.maxBacklogBytes, options.slowClientTimeoutMs);
@@ -51,6 +56,7 @@ export class EventSourceHub implements EventSourceHost, LocalDelivery {
       pingDefaults: { dataMessage: options.ping.dataMessage, interval: options.ping.interval },
     };
     this.#applyHostHeaders = context.applyHostHeaders;
+    this.#hostStopping = context.isStopping;
     this.logger = context.logger;
     this.#resolveIndex = resolveIndex;
   }
@@ -77,8 +83,8 @@ export class EventSourceHub implements EventSourceHost, LocalDelivery {
   stopPing(connection: HostedConnection, intervalMs: number): void {
     this.#pings.remove(connection, intervalMs);
   }
-  behind(connection: HostedConnection, bufferedBytes: number): void {
-    this.#slow.behind(connection, bufferedBytes);
+  behind(connection: HostedConnection, bufferedBytes: number, threshold?: number): void {
+    this.#slow.behind(connection, bufferedBytes, threshold);
   }
   counted(bytes: number, messages: number): void {
     this.#counters.messagesSent += messages;
@@ -130,17 +136,11 @@ export class EventSourceHub implements EventSourceHost, LocalDelivery {
       throw sseError(SseErrorCodes.AlreadyOpened, 'getEventSource() was already called for this request; keep the first event source.');
     }
     if (identifier !== undefined && typeof identifier !== 'string') throw new TypeError('An event source identifier must be a string');
-    if (this.#stopping)
-      throw new HttpError(503, 'The server is shutting down', { headers: { 'retry-after': '5' }, code: SseErrorCodes.ShuttingDown });
+    // The host's own flag turns on at the start of stop(), before plugins are told.
+    if (this.#stopping || this.#hostStopping()) this.#refuse(request, 'The server is shutting down', SseErrorCodes.ShuttingDown);
     // A stream that takes over an identifier in use replaces its predecessor: the count stays the same.
-    if (
-      this.#open.size + this.#pending >= this.#options.maxConnections &&
-      (identifier === undefined || !this.#indexed().has(identifier))
-    ) {
-      throw new HttpError(503, 'Too many event streams are open; try again later', {
-        headers: { 'retry-after': '5' },
-        code: SseErrorCodes.TooManyConnections,
-      });
+    if (this.#open.size + this.#pending >= this.#options.maxConnections && (identifier === undefined || !this.#indexed().has(identifier))) {
+      this.#refuse(request, 'Too many event streams are open; try again later', SseErrorCodes.TooManyConnections);
     }
     this.#opening.add(request);
     this.#pending++;
@@ -163,6 +163,22 @@ export class EventSourceHub implements EventSourceHost, LocalDelivery {
     this.#slow.clear();
   }
 
+  // A 503 for clients that read statuses; for a browser's EventSource (which stops for good on
+  // anything but 200) a 200 stream with a jittered `retry:` and one event, so it tries again later.
+  #refuse(request: HttpRequest, message: string, code: string): never {
+    const { mode, event, retry, jitter } = this.#options.refusal;
+    const wait = retry + Math.floor(Math.random() * (jitter + 1));
+    const asStream = mode === 'event-stream' && acceptsEventStream(request.header('accept'));
+    const response = asStream
+      ? new HttpResponse(200, `retry: ${wait}\n${encodeEventText({ code, message }, { event })}`, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          'x-accel-buffering': 'no',
+        })
+      : undefined;
+    throw new HttpError(503, message, { headers: { 'retry-after': String(Math.ceil(wait / 1000)) }, code, response });
+  }
+
   #indexed(): StreamIndex {
     return (this.#index ??= this.#resolveIndex());
   }
@@ -179,4 +195,8 @@ export class EventSourceHub implements EventSourceHost, LocalDelivery {
       stream.drop('shutdown');
     }
   }
+}
+
+function acceptsEventStream(accept: string | undefined): boolean {
+  return accept !== undefined && accept.toLowerCase().includes('text/event-stream');
 }

@@ -26,8 +26,16 @@ export interface SsePluginOptions {
   flushWindowMs?: number;
   /** A `retry:` (ms) sent at the start of every stream; by default none (browsers wait ~3 s). */
   retry?: number;
-  /** Most streams open at once; past it `getEventSource` answers 503. Default unlimited. */
+  /** Most streams open at once; past it a new stream is refused (see `refusal`). Default unlimited. */
   maxConnections?: number;
+  /**
+   * How a stream refused at `maxConnections` or during shutdown is answered. A browser's
+   * `EventSource` gives up for good on any non-200 answer, so by default a client that
+   * accepts `text/event-stream` gets a 200 event stream holding a jittered `retry:` and
+   * one event (`event`, data `{ code, message }`), then the end: the browser tries again
+   * later. Other clients (and every client with `mode: 'status'`) get the 503 with `Retry-After`.
+   */
+  refusal?: { mode?: 'event-stream' | 'status'; event?: string; retry?: number; jitter?: number };
   /** Defaults for `withPing`, and `enabled` to ping every stream without asking. */
   ping?: { interval?: number; dataMessage?: string; enabled?: boolean };
   /** The final event every stream gets at `host.stop()`; `retry` is `retry` + a random 0..`jitter` ms. */
@@ -41,6 +49,7 @@ export interface ResolvedSseOptions {
   flushWindowMs: number;
   retry: number | undefined;
   maxConnections: number;
+  refusal: { mode: 'event-stream' | 'status'; event: string; retry: number; jitter: number };
   ping: { interval: number; dataMessage: string; enabled: boolean };
   shutdown: { event: string; data: string; retry: number; jitter: number };
 }
@@ -53,6 +62,12 @@ export function resolveSseOptions(options: SsePluginOptions = {}): ResolvedSseOp
     flushWindowMs: options.flushWindowMs ?? 0,
     retry: options.retry,
     maxConnections: options.maxConnections ?? Infinity,
+    refusal: {
+      mode: options.refusal?.mode ?? 'event-stream',
+      event: options.refusal?.event ?? 'refused',
+      retry: options.refusal?.retry ?? 5_000,
+      jitter: options.refusal?.jitter ?? 5_000,
+    },
     ping: {
       interval: options.ping?.interval ?? 15_000,
       dataMessage: options.ping?.dataMessage ?? 'ping',
@@ -91,7 +106,10 @@ export function resolveSseOptions(options: SsePluginOptions = {}): ResolvedSseOp
   positive('slowClientTimeoutMs', resolved.slowClientTimeoutMs);
   positive('maxBacklogBytes', resolved.maxBacklogBytes);
   if (resolved.maxBacklogBytes < resolved.maxBufferedBytes) {
-    throw sseError(SseErrorCodes.InvalidOption, `ssePlugin option maxBacklogBytes (${resolved.maxBacklogBytes}) must not be below maxBufferedBytes (${resolved.maxBufferedBytes})`);
+    throw sseError(
+      SseErrorCodes.InvalidOption,
+      `ssePlugin option maxBacklogBytes (${resolved.maxBacklogBytes}) must not be below maxBufferedBytes (${resolved.maxBufferedBytes})`,
+    );
   }
   positive('flushWindowMs', resolved.flushWindowMs, true);
   positive('maxConnections', resolved.maxConnections, false, true);
@@ -99,12 +117,25 @@ export function resolveSseOptions(options: SsePluginOptions = {}): ResolvedSseOp
   // These go on the wire as `retry:` fields, which only take whole ms.
   wholeMs('shutdown.retry', resolved.shutdown.retry);
   wholeMs('shutdown.jitter', resolved.shutdown.jitter);
+  wholeMs('refusal.retry', resolved.refusal.retry);
+  wholeMs('refusal.jitter', resolved.refusal.jitter);
+  if (resolved.refusal.mode !== 'event-stream' && resolved.refusal.mode !== 'status') {
+    throw sseError(
+      SseErrorCodes.InvalidOption,
+      `ssePlugin option refusal.mode must be 'event-stream' or 'status', got ${String(resolved.refusal.mode)}`,
+    );
+  }
   if (resolved.retry !== undefined) wholeMs('retry', resolved.retry);
   // The shutdown event is encoded at stop time; a name with a line break would fail then, so try it now.
   try {
     encodeEvent(resolved.shutdown.data, { event: resolved.shutdown.event });
   } catch (error) {
     throw sseError(SseErrorCodes.InvalidOption, `ssePlugin option shutdown is not a valid event: ${(error as Error).message}`);
+  }
+  try {
+    encodeEvent('', { event: resolved.refusal.event });
+  } catch (error) {
+    throw sseError(SseErrorCodes.InvalidOption, `ssePlugin option refusal.event is not a valid event name: ${(error as Error).message}`);
   }
   return resolved;
 }

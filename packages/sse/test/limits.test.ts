@@ -5,6 +5,7 @@ import { ssePlugin, EventSourceRegistry, SseErrorCodes, type HttpRequestEventSou
 import { startHost, within, thrownBy, deferred, type StartedHost } from '../../../test/support/host.js';
 import { destroyRawSockets, openRawStream } from '../../../test/support/raw.js';
 import { EventSourceClient, ParsedStream, closeClients } from './helpers/client.js';
+import { SseTestClient } from '@sluice/sse/testing';
 
 // Time bounds here are generous upper bounds ("it happens"), never speed assertions.
 const generous = 10_000;
@@ -117,7 +118,9 @@ describe('slow clients', () => {
 
 describe('connection cap', () => {
   it('with maxConnections: 2 the third stream is refused with 503 and Retry-After before it opens', async () => {
-    const { server, registry } = await start({ maxConnections: 2 });
+    // `mode: 'status'`: this raw client asks for an event stream, which by default gets the refusal
+    // as a retrying event stream instead (refusal.test.ts); the cap itself is what is tested here.
+    const { server, registry } = await start({ maxConnections: 2, refusal: { mode: 'status' } });
     const first = await ParsedStream.open(`${server.url}/s/one`);
     const second = await ParsedStream.open(`${server.url}/anonymous`);
     expect([first.status, second.status]).toEqual([200, 200]);
@@ -174,7 +177,7 @@ describe('connection cap', () => {
   });
 
   it('at the cap, a reconnect that takes over its own identifier is let in (it replaces the old stream)', async () => {
-    const { server, registry } = await start({ maxConnections: 1 });
+    const { server, registry } = await start({ maxConnections: 1, refusal: { mode: 'status' } });
     const first = await ParsedStream.open(`${server.url}/s/tab`);
     const before = registry.getByIdentifier('tab')!;
     const stranger = await openRawStream(server.host, '/s/other');
@@ -238,4 +241,54 @@ describe('options', () => {
     expect(await connection.waitFor(() => (connection.stream?.body ?? '').includes('data: welcome\n\n'), generous)).toBe(true);
     expect(connection.stream!.body.startsWith('retry: 1234\n')).toBe(true);
   });
+});
+
+describe('bursts larger than maxBufferedBytes', () => {
+  for (const flushWindowMs of [0, 10]) {
+    it(`readers that keep up get every event of a 4 MiB burst while a non-reader is dropped (flushWindowMs ${flushWindowMs})`, async () => {
+      // The readers share this process with the server (parsing 4 MiB each): the default drain timeout.
+      const { server, registry } = await start({ maxBufferedBytes: 1024 * 1024, flushWindowMs });
+      const idle = await openRawStream(server.host, '/s/idle');
+      await idle.readHead(generous);
+      idle.socket.pause();
+      const readers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => SseTestClient.connect(server.url, `/s/reader-${i}`, { timeoutMs: generous })),
+      );
+      await within(
+        (async () => {
+          while (registry.count < 21) await new Promise((resolve) => setTimeout(resolve, 5));
+        })(),
+        generous,
+        'all streams registered',
+      );
+      const payload = 'z'.repeat(4096);
+      if (flushWindowMs === 0) {
+        // 1,000 × 4 KiB in one tick: 4 MiB, four times the bound.
+        for (let i = 0; i < 1000; i++) registry.broadcast(payload, { id: i });
+      } else {
+        // One message per loop turn, joined by the flush window.
+        for (let i = 0; i < 1000; i++) {
+          registry.broadcast(payload, { id: i });
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+      for (const reader of readers) {
+        await reader.waitFor((e) => e.id === '999');
+        expect(reader.events.length).toBe(1000);
+        expect(reader.events.every((e, i) => e.id === String(i) && e.data === payload)).toBe(true);
+      }
+      // Loopback's kernel buffers can swallow the whole burst for the non-reader; keep the stream
+      // going until it is past its bound and cut (at most 64 MiB more).
+      for (let sent = 0; registry.getByIdentifier('idle') !== undefined && sent < 16_384; sent += 16) {
+        for (let n = 0; n < 16; n++) registry.broadcast(payload);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      expect(registry.getByIdentifier('idle')).toBeUndefined();
+      expect(registry.stats().slowClientsDropped).toBe(1);
+      expect(readers.every((reader) => reader.closedBy === undefined)).toBe(true);
+      idle.socket.resume();
+      expect(await idle.waitForClose(generous)).toBe(true);
+      for (const reader of readers) reader.close();
+    });
+  }
 });

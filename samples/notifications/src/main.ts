@@ -13,6 +13,10 @@ try {
 const { port, pingIntervalMs, idleTimeoutMs } = environment;
 const host = createApp(port, { pingIntervalMs, idleTimeoutMs, accessLog: true });
 await host.start();
+if (process.argv.includes('--dev')) {
+  // npm run dev: the routes, at every restart.
+  for (const route of host.router.routes()) console.log(`  ${route.method.padEnd(7)} ${route.path.padEnd(36)} ${route.name}`);
+}
 
 // The registry announces every identified stream as it opens and closes.
 const sources = host.container.get(EventSourceRegistry);

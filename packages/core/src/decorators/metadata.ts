@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { RequestHandlerType } from '../pipeline/RequestHandler.js';
+import type { RequestHandlerType } from '../contracts/handlers.js';
 
 /** One `@Route`-decorated method, as recorded on its class. */
 export interface RouteDefinition {

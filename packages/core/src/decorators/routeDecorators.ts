@@ -1,5 +1,5 @@
 import { RouteMethod } from '../routing/RouteMethod.js';
-import type { RequestHandlerType } from '../pipeline/RequestHandler.js';
+import type { RequestHandlerType } from '../contracts/handlers.js';
 import { addRequestHandlers, addRouteDefinition, setRoutePrefix } from './metadata.js';
 
 /**

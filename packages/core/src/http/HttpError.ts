@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import type { HttpResponse } from './HttpResponse.js';
 
 /**
  * An error that becomes an HTTP response: throw `new HttpError(404, 'No such user')`
@@ -11,8 +12,18 @@ export class HttpError extends Error {
   readonly headers: Record<string, string> | undefined;
   /** A stable code for the client to branch on, e.g. `SLUICE_BODY_TOO_LARGE`. */
   readonly code: string | undefined;
+  /**
+   * The answer to send instead of the default JSON error body (a user error
+   * handler still comes first). The error is logged and counted as this status
+   * and code; the client gets this response.
+   */
+  readonly response: HttpResponse | undefined;
 
-  constructor(status: number, message?: string, options?: { headers?: Record<string, string>; code?: string; cause?: unknown }) {
+  constructor(
+    status: number,
+    message?: string,
+    options?: { headers?: Record<string, string>; code?: string; cause?: unknown; response?: HttpResponse },
+  ) {
     if (!Number.isInteger(status) || status < 400 || status > 599) {
       throw new RangeError(`HttpError status must be an integer from 400 to 599, got ${status}`);
     }
@@ -21,5 +32,6 @@ export class HttpError extends Error {
     this.status = status;
     this.headers = options?.headers;
     this.code = options?.code;
+    this.response = options?.response;
   }
 }

@@ -16,6 +16,12 @@ import { readBody } from './readBody.js';
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface RequestBag {}
 
+/** A plugin that writes a response itself; see {@link HttpRequest.takeOverResponse}. */
+export interface ResponseOwner {
+  /** The route's handler failed after the response began: end it cleanly (the error is logged already). */
+  handlerFailed(error: unknown): void;
+}
+
 /** What every request of one host shares; built once per host. */
 export interface RequestSettings {
   readonly maxBodySize: number;
@@ -53,6 +59,7 @@ export class HttpRequest {
   #id: string | undefined;
   #bag: RequestBag | undefined;
   #abort: AbortController | undefined;
+  #responseOwner: ResponseOwner | undefined;
   #body: Promise<Buffer> | undefined;
 
   constructor(
@@ -165,6 +172,20 @@ export class HttpRequest {
       }
     }
     return this.#abort.signal;
+  }
+
+  /**
+   * For plugins that write a response themselves (an event stream): from now on,
+   * if the route's handler fails, `owner.handlerFailed(error)` ends the response
+   * (after what it accepted is flushed) instead of the pipeline cutting it.
+   */
+  takeOverResponse(owner: ResponseOwner): void {
+    this.#responseOwner = owner;
+  }
+
+  /** The owner set by {@link takeOverResponse}, if any. */
+  get responseOwner(): ResponseOwner | undefined {
+    return this.#responseOwner;
   }
 
   /** Aborts {@link signal} (used by the pipeline on a request timeout). */

@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import type { HttpRequest } from '../http/HttpRequest.js';
 import { HttpError } from '../http/HttpError.js';
 import { HttpResponse } from '../http/HttpResponse.js';
-import type { ErrorHandler } from './RequestHandler.js';
+import type { ErrorHandler } from '../contracts/handlers.js';
 import type { ResponseWriter } from './ResponseWriter.js';
+import { lingerAfterResponse } from './lingeringClose.js';
 
 /**
  * Answers a request that failed: the user's error handler first, else a JSON
@@ -16,6 +17,9 @@ export class ErrorResponder {
   readonly #writer: ResponseWriter;
   readonly #logger: Logger | undefined;
   readonly #errorHandler: ErrorHandler | undefined;
+  // The code of each error answered, for the access log. Written on error answers
+  // only, read only for a status >= 400: the success path never touches it.
+  readonly #codes = new WeakMap<HttpRequest, string>();
 
   constructor(writer: ResponseWriter, logger: Logger | undefined, errorHandler: ErrorHandler | undefined) {
     this.#writer = writer;
@@ -26,10 +30,23 @@ export class ErrorResponder {
   /** Never rejects: an error while answering an error ends the socket instead. */
   async respond(request: HttpRequest, error: unknown): Promise<void> {
     const res = request.rawResponse;
-    if (!(error instanceof HttpError) || error.status >= 500) {
+    if (error instanceof HttpError) {
+      if (error.code !== undefined) this.#codes.set(request, error.code);
+      if (error.status >= 500) this.#logServerSide(request, error);
+    } else {
       this.#logger?.error({ err: error, reqId: request.id, method: request.method, url: request.url }, 'request failed');
     }
     if (res.headersSent || res.destroyed) {
+      const owner = request.responseOwner;
+      if (owner !== undefined) {
+        // A plugin writes this response (an event stream): what it accepted goes out, then it ends.
+        try {
+          owner.handlerFailed(error);
+          return;
+        } catch (ownerError) {
+          this.#logger?.error({ err: ownerError, reqId: request.id }, 'the response owner could not end the response');
+        }
+      }
       // Mid-stream failure: the status is gone already; cut the response so the client sees it broke.
       if (!res.destroyed) res.destroy(error instanceof Error ? error : undefined);
       return;
@@ -43,11 +60,47 @@ export class ErrorResponder {
           this.#logger?.error({ err: handlerError, reqId: request.id }, 'the error handler threw');
         }
       }
-      await this.#writer.write(request, response ?? defaultErrorResponse(error));
+      if (error instanceof HttpError && error.status === 413) closeAfterTooLarge(request);
+      await this.#writer.write(
+        request,
+        response ?? (error instanceof HttpError ? error.response : undefined) ?? defaultErrorResponse(error),
+      );
     } catch (writeError) {
       this.#logger?.error({ err: writeError, reqId: request.id }, 'could not write the error response');
       if (!res.destroyed) res.destroy();
     }
+  }
+
+  /** The `code` of the error this request was answered with, if it had one (for the access log). */
+  errorCode(request: HttpRequest): string | undefined {
+    return this.#codes.get(request);
+  }
+
+  /**
+   * A 5xx `HttpError` with a code is a refusal the code expected (too many SSE
+   * connections, a request timeout): one warn line with the code, no stack. One
+   * without a code was thrown by a handler as a failure: error level, with the stack.
+   */
+  #logServerSide(request: HttpRequest, error: HttpError): void {
+    const logger = this.#logger;
+    if (logger === undefined) return;
+    const where = { reqId: request.id, method: request.method, url: request.url };
+    if (error.code !== undefined) logger.warn({ ...where, status: error.status, code: error.code }, error.message);
+    else logger.error({ ...where, err: error }, 'request failed');
+  }
+}
+
+/**
+ * A 413 closes the connection (the rest of the body is not worth reading), with
+ * whatever response the error handler shapes; the close lingers so a client still
+ * uploading reads the answer instead of a connection reset.
+ */
+function closeAfterTooLarge(request: HttpRequest): void {
+  request.rawResponse.setHeader('connection', 'close');
+  if (!request.raw.complete) {
+    // Discard the rest as it arrives (body reads pause the stream when they give up).
+    request.raw.resume();
+    lingerAfterResponse(request.raw.socket);
   }
 }
 
@@ -62,8 +115,6 @@ export function defaultErrorResponse(error: unknown): HttpResponse {
     if (error.code !== undefined) body.code = error.code;
     const response = HttpResponse.json(body, error.status);
     if (error.headers) for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
-    // The rest of an unread oversized body is not worth reading: close after answering.
-    if (error.status === 413) response.setHeader('connection', 'close');
     return response;
   }
   return HttpResponse.json({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }, 500);

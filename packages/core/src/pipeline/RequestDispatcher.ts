@@ -6,9 +6,11 @@ import { type HttpRequest, type RequestSettings } from '../http/HttpRequest.js';
 import { HttpResponse } from '../http/HttpResponse.js';
 import type { Router } from '../routing/Router.js';
 import type { RouteLookup } from '../routing/RouteTree.js';
-import type { CompiledRoute } from './CompiledRoute.js';
-import { isPreflight, preflightHeaders, type CorsPolicy } from './CorsPolicy.js';
+import type { CompiledRoute } from '../contracts/CompiledRoute.js';
+import type { CorsPolicy } from '../contracts/CorsPolicy.js';
+import { isPreflight, preflightHeaders } from './cors.js';
 import type { ErrorResponder } from './ErrorResponder.js';
+import { toResponse } from './handlerResult.js';
 import type { ResponseWriter } from './ResponseWriter.js';
 
 /** The constructor the dispatcher builds requests with: the host's own subclass, carrying plugin decorations. */
@@ -139,9 +141,16 @@ export class RequestDispatcher {
   }
 
   readonly #onTimeout = (request: HttpRequest): void => {
+    const res = request.rawResponse;
     // A stream (SSE) that already sent its head is not timed out: it answered.
-    if (request.rawResponse.headersSent || request.rawResponse.destroyed) return;
-    const error = new HttpError(503, `The request took longer than ${this.#requestTimeout} ms`, { code: HttpErrorCodes.RequestTimeout });
+    if (res.headersSent || res.destroyed) return;
+    // A body still arriving is the client's delay (408); otherwise the handler's (503).
+    const error = request.raw.complete
+      ? new HttpError(503, `The request took longer than ${this.#requestTimeout} ms`, { code: HttpErrorCodes.RequestTimeout })
+      : new HttpError(408, `The request body did not arrive within ${this.#requestTimeout} ms`, { code: HttpErrorCodes.BodyTimeout });
+    // One request, one answer: the connection closes after this one, so node's own
+    // request timeout (which sees the unfinished body) has nothing left to answer.
+    res.setHeader('connection', 'close');
     request.abort(error);
     void this.#errors.respond(request, error);
   };
@@ -158,7 +167,7 @@ export class RequestDispatcher {
           break;
         }
       }
-      response ??= this.#writer.toResponse(await route.invoke(request));
+      response ??= toResponse(await route.invoke(request));
       if (!response.hijacked) {
         for (const handler of route.after) {
           const replaced = await handler.after!(request, response);
@@ -202,15 +211,20 @@ export class RequestDispatcher {
   #logAccess(request: HttpRequest): void {
     const started = performance.now();
     const logger = this.#accessLogger!;
+    const errors = this.#errors;
     request.rawResponse.once('close', () => {
       const res = request.rawResponse;
+      const status = res.statusCode;
+      // Only error answers look their code up: a success line costs nothing more.
+      const code = status >= 400 ? errors.errorCode(request) : undefined;
       logger.info(
         {
           reqId: request.id,
           method: request.method,
           path: request.path,
-          status: res.statusCode,
+          status,
           ms: Math.round((performance.now() - started) * 100) / 100,
+          ...(code === undefined ? {} : { code }),
           ...(res.writableFinished ? {} : { aborted: true }),
         },
         'request',

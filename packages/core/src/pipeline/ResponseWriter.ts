@@ -1,16 +1,13 @@
 import type { ServerResponse } from 'node:http';
-import { Readable, pipeline } from 'node:stream';
-import { SluiceError, ErrorCodes } from '../errors.js';
+import { pipeline } from 'node:stream';
 import type { HttpRequest } from '../http/HttpRequest.js';
-import { HttpResponse, isResponseFile, type HeaderValue } from '../http/HttpResponse.js';
-import type { CompressionOptions } from '../server/ServerConfiguration.js';
+import { type HttpResponse, isResponseFile, type HeaderValue } from '../http/HttpResponse.js';
+import type { CompressionOptions } from '../contracts/CompressionOptions.js';
 import { sendFile } from '../static/sendFile.js';
-import { appendVary, applyCorsHeaders, type CorsPolicy } from './CorsPolicy.js';
+import type { CorsPolicy } from '../contracts/CorsPolicy.js';
+import { appendVary, applyCorsHeaders } from './cors.js';
 import { chooseEncoding, compress, shouldCompress } from './compression.js';
-
-const jsonType = 'application/json; charset=utf-8';
-const textType = 'text/plain; charset=utf-8';
-const bytesType = 'application/octet-stream';
+import { bytesType, classifyResult, jsonType, ResultKind, textType, toResponse } from './handlerResult.js';
 
 /** What the writer needs to know about its host. */
 export interface ResponseWriterOptions {
@@ -42,39 +39,22 @@ export class ResponseWriter {
    * a sync handler costs no promise.
    */
   writeResult(request: HttpRequest, result: unknown): void | Promise<void> {
-    if (result instanceof HttpResponse) {
-      if (result.hijacked) return;
-      return this.write(request, result);
-    }
+    // Strings, plain objects and bytes go straight to #writeBody, without an
+    // HttpResponse in between: the common results cost one small header object.
+    const kind = classifyResult(result);
+    if (kind === ResultKind.Response) return this.write(request, result as HttpResponse);
     const res = request.rawResponse;
     if (res.headersSent) return endIfOpen(res);
-    if (result === undefined || result === null) return this.write(request, new HttpResponse(204));
-    if (typeof result === 'string') return this.#writeBody(request, res, 200, textType, result);
-    if (result instanceof Uint8Array) return this.#writeBody(request, res, 200, bytesType, result);
-    if (result instanceof Readable) return this.write(request, HttpResponse.stream(result));
-    const kind = typeof result;
-    if (kind === 'object' || kind === 'number' || kind === 'boolean') {
-      return this.#writeBody(request, res, 200, jsonType, JSON.stringify(result));
+    switch (kind) {
+      case ResultKind.Text:
+        return this.#writeBody(request, res, 200, textType, result as string);
+      case ResultKind.Json:
+        return this.#writeBody(request, res, 200, jsonType, JSON.stringify(result));
+      case ResultKind.Bytes:
+        return this.#writeBody(request, res, 200, bytesType, result as Uint8Array);
+      default:
+        return this.write(request, toResponse(result));
     }
-    throw new SluiceError(
-      ErrorCodes.InvalidHandlerResult,
-      `A handler returned a ${kind}; return an HttpResponse, a string, a plain object, or nothing`,
-    );
-  }
-
-  /** Turns a handler result into an `HttpResponse` (for `after` handlers, which need one). */
-  toResponse(result: unknown): HttpResponse {
-    if (result instanceof HttpResponse) return result;
-    if (result === undefined || result === null) return new HttpResponse(204);
-    if (typeof result === 'string') return HttpResponse.text(result);
-    if (result instanceof Uint8Array) return new HttpResponse(200, result, { 'content-type': bytesType });
-    if (result instanceof Readable) return HttpResponse.stream(result);
-    const kind = typeof result;
-    if (kind === 'object' || kind === 'number' || kind === 'boolean') return HttpResponse.json(result);
-    throw new SluiceError(
-      ErrorCodes.InvalidHandlerResult,
-      `A handler returned a ${kind}; return an HttpResponse, a string, a plain object, or nothing`,
-    );
   }
 
   /** Writes an `HttpResponse`. */

@@ -1,12 +1,10 @@
-import type { Container, Newable } from 'inversify';
+import type { Container } from 'inversify';
 import { SluiceError, ErrorCodes } from '../errors.js';
 import type { HttpRequest } from '../http/HttpRequest.js';
+import type { ControllerClass } from '../contracts/ControllerClass.js';
 import { getRequestHandlers, getRouteDefinitions, getRoutePrefix } from '../decorators/metadata.js';
 import { joinRoutePaths } from '../routing/parseRoutePath.js';
-import { splitHandlers, type Router, type RequestHandlerResolver } from '../routing/Router.js';
-
-/** A controller class as passed to `useControllers`. */
-export type ControllerClass = Newable<object>;
+import type { Router } from '../routing/Router.js';
 
 type RouteMethodFn = (this: object, request: HttpRequest) => unknown;
 
@@ -16,12 +14,7 @@ type RouteMethodFn = (this: object, request: HttpRequest) => unknown;
  * user bound in transient or request scope is detected (two resolutions give
  * two instances) and resolved per request instead.
  */
-export function compileController(
-  controller: ControllerClass,
-  container: Container,
-  router: Router,
-  resolveHandlers: RequestHandlerResolver,
-): void {
+export function compileController(controller: ControllerClass, container: Container, router: Router): void {
   const name = controller.name || 'anonymous controller';
   const definitions = getRouteDefinitions(controller);
   if (definitions.length === 0) {
@@ -31,9 +24,11 @@ export function compileController(
     );
   }
   const boundByUser = container.isBound(controller);
-  if (!boundByUser) container.bind(controller).toSelf().inSingletonScope();
-  const instance: object = resolve(container, controller, name);
-  const perRequest = boundByUser && resolve(container, controller, name) !== instance;
+  // inversify 8 checks constructor metadata already at bind(): a class whose
+  // constructor takes services but lacks @injectable() (or @inject) fails there.
+  if (!boundByUser) resolve(name, () => container.bind(controller).toSelf().inSingletonScope());
+  const instance: object = resolve(name, () => container.get<object>(controller));
+  const perRequest = boundByUser && resolve(name, () => container.get<object>(controller)) !== instance;
 
   const prefix = getRoutePrefix(controller);
   const classHandlers = getRequestHandlers(controller);
@@ -47,20 +42,19 @@ export function compileController(
     const fn = method as RouteMethodFn;
     // Singletons: one bound function, no container work per request.
     const invoke = perRequest ? (request: HttpRequest) => fn.call(container.get<object>(controller), request) : fn.bind(instance);
-    const handlers = resolveHandlers([...classHandlers, ...getRequestHandlers(controller, key)]);
     router.add({
       method: definition.method,
       path: joinRoutePaths(prefix, definition.path),
       name: routeName,
       invoke,
-      ...splitHandlers(handlers),
+      handlers: [...classHandlers, ...getRequestHandlers(controller, key)],
     });
   }
 }
 
-function resolve(container: Container, controller: ControllerClass, name: string): object {
+function resolve<T>(name: string, step: () => T): T {
   try {
-    return container.get<object>(controller);
+    return step();
   } catch (error) {
     throw new SluiceError(
       ErrorCodes.UnresolvedDependency,

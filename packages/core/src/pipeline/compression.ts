@@ -1,12 +1,9 @@
 import { promisify } from 'node:util';
 import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
-import type { CompressionOptions } from '../server/ServerConfiguration.js';
+import type { CompressionOptions } from '../contracts/CompressionOptions.js';
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
-
-// text/event-stream is left out on purpose: compressing a stream buffers events.
-const compressibleType = /^(text\/(?!event-stream)|application\/(json|javascript|xml|[\w.+-]+\+(json|xml))|image\/svg\+xml)/i;
 
 /** Picks an encoding the client accepts, or undefined. */
 export function chooseEncoding(acceptEncoding: string | undefined, options: CompressionOptions): 'br' | 'gzip' | undefined {
@@ -36,7 +33,32 @@ function parseAcceptEncoding(header: string): Map<string, number> {
 
 /** Whether a body of this type and size is worth compressing. */
 export function shouldCompress(contentType: string | undefined, size: number, options: CompressionOptions): boolean {
-  return contentType !== undefined && size >= (options.threshold ?? 1024) && compressibleType.test(contentType);
+  return contentType !== undefined && size >= (options.threshold ?? 1024) && isCompressible(contentType);
+}
+
+/**
+ * Whether a body of this content type is worth compressing: text (except
+ * `text/event-stream`, which must reach the client unbuffered), JSON,
+ * JavaScript, XML (including `+json` / `+xml` types and SVG) and WebAssembly.
+ * Images, fonts, audio, video and archives are compressed already.
+ */
+export function isCompressible(contentType: string): boolean {
+  const semicolon = contentType.indexOf(';');
+  const essence = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  if (essence.startsWith('text/')) return essence !== 'text/event-stream';
+  const slash = essence.indexOf('/');
+  if (slash <= 0) return false;
+  const subtype = essence.slice(slash + 1);
+  return (
+    subtype === 'json' ||
+    subtype.endsWith('+json') ||
+    subtype === 'javascript' ||
+    subtype === 'x-javascript' ||
+    subtype === 'ecmascript' ||
+    subtype === 'xml' ||
+    subtype.endsWith('+xml') ||
+    essence === 'application/wasm'
+  );
 }
 
 /** Compresses off the main thread (zlib's thread pool). */

@@ -63,6 +63,7 @@
  * object (and its result wrapper) — see the comments in match() and walk().
  */
 
+import { ErrorCodes } from '../errors.js';
 import { RouteMethod } from './RouteMethod.js';
 import { parseRoutePath } from './parseRoutePath.js';
 
@@ -82,7 +83,7 @@ type FoundLookup<T> = { kind: 'found'; match: RouteMatch<T> };
 
 /** Thrown by {@link RouteTree.add} when the method and route shape are already registered. */
 export class RouteConflictError<T = unknown> extends Error {
-  readonly code = 'SLUICE_ROUTE_CONFLICT';
+  readonly code = ErrorCodes.RouteConflict;
   /** The value registered first. */
   readonly existing: T;
   readonly method: string;
@@ -391,6 +392,11 @@ export class RouteTree<T> {
         const decoded = decodeParam(v);
         if (decoded === undefined) {
           return { kind: 'bad-request', reason: `Malformed percent-encoding in the route parameter '${names[i]}'` };
+        }
+        // %00 would hand handlers a NUL (a C-string terminator to file systems and
+        // drivers); node's parser already refuses a raw NUL in the path.
+        if (decoded.includes('\0')) {
+          return { kind: 'bad-request', reason: `The route parameter '${names[i]}' contains a NUL byte (%00)` };
         }
         v = decoded;
       }

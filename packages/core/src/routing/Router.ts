@@ -1,6 +1,6 @@
 import { SluiceError, ErrorCodes } from '../errors.js';
-import type { CompiledRoute } from '../pipeline/CompiledRoute.js';
-import type { RequestHandler, RequestHandlerType, RouteHandler } from '../pipeline/RequestHandler.js';
+import type { CompiledRoute, RouteCompiler, RouteSpec } from '../contracts/CompiledRoute.js';
+import type { RequestHandlerType, RouteHandler } from '../contracts/handlers.js';
 import { RouteMethod } from './RouteMethod.js';
 import { RouteConflictError, RouteTree, type RouteLookup } from './RouteTree.js';
 import { RoutePathError } from './parseRoutePath.js';
@@ -13,9 +13,6 @@ export interface RouteOptions {
   name?: string;
 }
 
-/** Turns handler classes into instances (from the host's container). */
-export type RequestHandlerResolver = (types: readonly RequestHandlerType[]) => RequestHandler[];
-
 /**
  * The host's routing table. Controllers are added at `build()`; imperative
  * routes can be added at any time:
@@ -27,23 +24,21 @@ export type RequestHandlerResolver = (types: readonly RequestHandlerType[]) => R
  */
 export class Router {
   readonly #tree = new RouteTree<CompiledRoute>();
-  readonly #resolveHandlers: RequestHandlerResolver;
-  readonly #globalHandlers: readonly RequestHandler[];
+  readonly #compiler: RouteCompiler;
 
-  constructor(resolveHandlers: RequestHandlerResolver, globalHandlers: readonly RequestHandler[] = []) {
-    this.#resolveHandlers = resolveHandlers;
-    this.#globalHandlers = globalHandlers;
+  /** Made by the host builder; `compiler` assembles each route's handler chain. */
+  constructor(compiler: RouteCompiler) {
+    this.#compiler = compiler;
   }
 
   /** Adds a route; throws `SLUICE_ROUTE_CONFLICT` if the method and path are taken. */
   route(method: RouteMethod | `${RouteMethod}`, path: string, handler: RouteHandler, options?: RouteOptions): this {
-    const handlers = this.#resolveHandlers(options?.handlers ?? []);
     this.add({
       method,
       path,
       name: options?.name ?? (handler.name || 'anonymous handler'),
       invoke: handler,
-      ...splitHandlers(handlers),
+      handlers: options?.handlers,
     });
     return this;
   }
@@ -65,15 +60,11 @@ export class Router {
   }
 
   /**
-   * Adds a compiled route (controllers and plugins use this); the host-wide
-   * handlers are put around it here.
+   * Adds a route (controllers and plugins use this); its handler chain, with
+   * the host-wide handlers around the route's own, is assembled here, once.
    */
-  add(route: Omit<CompiledRoute, 'before' | 'after'> & Partial<Pick<CompiledRoute, 'before' | 'after'>>): void {
-    const compiled: CompiledRoute = {
-      ...route,
-      before: [...this.#globalHandlers.filter((h) => h.before), ...(route.before ?? [])],
-      after: [...(route.after ?? []), ...[...this.#globalHandlers].reverse().filter((h) => h.after)],
-    };
+  add(route: RouteSpec): void {
+    const compiled: CompiledRoute = this.#compiler.compile(route);
     try {
       this.#tree.add(compiled.method, compiled.path, compiled);
     } catch (error) {
@@ -107,12 +98,4 @@ export class Router {
   routes(): Array<{ method: string; path: string; name: string }> {
     return this.#tree.routes().map(({ value }) => ({ method: value.method, path: value.path, name: value.name }));
   }
-}
-
-/** Splits handlers into the `before` list (in order) and the `after` list (reverse order: onion-style). */
-export function splitHandlers(handlers: readonly RequestHandler[]): { before: RequestHandler[]; after: RequestHandler[] } {
-  return {
-    before: handlers.filter((h) => typeof h.before === 'function'),
-    after: handlers.filter((h) => typeof h.after === 'function').reverse(),
-  };
 }

@@ -14,6 +14,8 @@
  * upper-cased (`%c3%a9` → `%C3%A9`, the RFC 3986 normal form).
  */
 
+import { ErrorCodes } from '../errors.js';
+
 /** One segment of a parsed route pattern. */
 export type RouteSegment = { kind: 'static'; value: string } | { kind: 'param'; name: string } | { kind: 'wildcard'; name: string };
 
@@ -25,7 +27,7 @@ export interface ParsedRoutePath {
 
 /** Thrown for a route pattern the router cannot register. */
 export class RoutePathError extends Error {
-  readonly code = 'SLUICE_ROUTE_INVALID_PATH';
+  readonly code = ErrorCodes.RouteInvalidPath;
   /** The pattern as it was given. */
   readonly path: string;
 

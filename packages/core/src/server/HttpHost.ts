@@ -1,28 +1,35 @@
 import type { Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import type { Container } from 'inversify';
 import type { Logger } from 'pino';
 import { SluiceError, ErrorCodes } from '../errors.js';
-import type { SluicePlugin } from '../plugins.js';
 import type { Router } from '../routing/Router.js';
-import type { RequestDispatcher } from '../pipeline/RequestDispatcher.js';
 import type { ServerConfiguration } from './ServerConfiguration.js';
-import { injectRequest, type InjectOptions, type InjectResponse } from '../testing/inject.js';
+import type { NodeServer } from './NodeServer.js';
+import { injectRequest, type InjectOptions, type InjectResponse } from './inject.js';
+
+/**
+ * What runs beside the host's own start and stop (the plugins' hooks). Each
+ * contains and logs its callbacks' failures; `started` rejects to fail `start()`.
+ */
+export interface HostLifecycle {
+  /** After the host listens; a rejection makes `start()` stop the host and reject. */
+  started(host: HttpHost): Promise<void>;
+  /** Once the host stopped accepting, before it waits for in-flight requests; never rejects. */
+  stopping(host: HttpHost): Promise<void>;
+}
 
 /** What the builder hands the host. */
 export interface HttpHostParts {
-  readonly server: Server;
+  readonly nodeServer: NodeServer;
   readonly container: Container;
   readonly router: Router;
   readonly configuration: ServerConfiguration;
   readonly logger: Logger | undefined;
-  readonly plugins: readonly SluicePlugin[];
-  readonly dispatcher: RequestDispatcher;
+  readonly lifecycle: HostLifecycle;
   readonly listen: { readonly port: number; readonly hostname: string };
   readonly state: { stopping: boolean };
-  /** Open connections, for closing the ones that never sent a request. */
-  readonly connections: ReadonlySet<Socket>;
 }
 
 /**
@@ -52,7 +59,7 @@ export class HttpHost {
     this.router = parts.router;
     this.configuration = parts.configuration;
     this.logger = parts.logger;
-    this.server = parts.server;
+    this.server = parts.nodeServer.server;
   }
 
   /** The base URL once started, e.g. `http://127.0.0.1:54321`. */
@@ -85,14 +92,22 @@ export class HttpHost {
 
   async #start(): Promise<void> {
     if (this.#stopping) throw new SluiceError(ErrorCodes.HostState, 'A stopped host cannot be started again; build a new one.');
-    const { server, listen } = this.#parts;
+    const { nodeServer, listen } = this.#parts;
+    const server = nodeServer.server;
     server.listen(listen.port, listen.hostname);
     await once(server, 'listening');
     const address = server.address() as AddressInfo;
     this.#port = address.port;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    this.#url = `http://${host}:${address.port}`;
-    for (const plugin of this.#parts.plugins) await plugin.start?.(this);
+    this.#url = `${nodeServer.scheme}://${host}:${address.port}`;
+    try {
+      await this.#parts.lifecycle.started(this);
+    } catch (error) {
+      // A failed start leaves nothing listening: stop what was started, then reject.
+      this.#stopping ??= this.#stop(false);
+      await this.#stopping;
+      throw error;
+    }
     this.logger?.info({ url: this.#url }, 'listening');
   }
 
@@ -106,20 +121,15 @@ export class HttpHost {
     return this.#stopping;
   }
 
-  async #stop(): Promise<void> {
-    const { server, plugins, state, configuration } = this.#parts;
+  async #stop(waitForStart = true): Promise<void> {
+    const { nodeServer, lifecycle, state, configuration } = this.#parts;
+    const server = nodeServer.server;
     state.stopping = true;
-    if (this.#starting) await this.#starting.catch(() => undefined);
+    if (waitForStart && this.#starting) await this.#starting.catch(() => undefined);
     if (!server.listening) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     this.#closeIdle();
-    for (const plugin of [...plugins].reverse()) {
-      try {
-        await plugin.stop?.(this);
-      } catch (error) {
-        this.logger?.error({ err: error, plugin: plugin.name }, 'plugin failed to stop');
-      }
-    }
+    await lifecycle.stopping(this);
     // Connections finish their current response and then fall idle; closing the
     // idle ones as they appear lets `closed` resolve without waiting for keep-alive timeouts.
     const sweep = setInterval(() => this.#closeIdle(), 20);
@@ -131,7 +141,7 @@ export class HttpHost {
       this.#closeIdle();
       if ((await Promise.race([closed, grace])) === 'grace') {
         this.logger?.warn('shutdown grace period over: closing the remaining connections');
-        server.closeAllConnections();
+        nodeServer.closeAllConnections();
         await closed;
       }
     } finally {
@@ -141,10 +151,7 @@ export class HttpHost {
   }
 
   #closeIdle(): void {
-    this.#parts.server.closeIdleConnections();
-    for (const socket of this.#parts.connections) {
-      if (socket.bytesRead === 0) socket.destroy();
-    }
+    this.#parts.nodeServer.closeIdleConnections();
   }
 
   /**

@@ -1,13 +1,7 @@
 import type { Logger, LoggerOptions } from 'pino';
-import type { CorsPolicy } from '../pipeline/CorsPolicy.js';
-
-/** Response compression settings; off unless set. `text/event-stream` is never compressed. */
-export interface CompressionOptions {
-  /** Smallest body worth compressing, in bytes. Default 1024. */
-  threshold?: number;
-  /** Encodings offered, in order of preference. Default `['br', 'gzip']`. */
-  encodings?: ReadonlyArray<'br' | 'gzip'>;
-}
+import { SluiceError, ErrorCodes } from '../errors.js';
+import type { CompressionOptions } from '../contracts/CompressionOptions.js';
+import type { CorsPolicy } from '../contracts/CorsPolicy.js';
 
 /**
  * Everything a host can be tuned with, with safe defaults. Change it through
@@ -48,4 +42,31 @@ export class ServerConfiguration {
   trustProxy: boolean | number = false;
   /** gzip/brotli for compressible responses; `undefined` (default) = off. */
   compression: CompressionOptions | undefined = undefined;
+}
+
+/** Throws `SLUICE_INVALID_CONFIGURATION` naming the first bad value. */
+export function validateConfiguration(c: ServerConfiguration): void {
+  const nonNegative: Array<keyof ServerConfiguration> = [
+    'maxBodySize',
+    'maxHeaderSize',
+    'headersTimeout',
+    'requestTimeout',
+    'keepAliveTimeout',
+    'shutdownGracePeriod',
+  ];
+  for (const key of nonNegative) {
+    const value = c[key];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new SluiceError(
+        ErrorCodes.InvalidConfiguration,
+        `Configuration ${key} must be a non-negative number of ${key.endsWith('Size') ? 'bytes' : 'ms'}, got ${String(value)}`,
+      );
+    }
+  }
+  if (c.requestTimeout > 0 && c.headersTimeout > c.requestTimeout) {
+    throw new SluiceError(
+      ErrorCodes.InvalidConfiguration,
+      `headersTimeout (${c.headersTimeout} ms) must not exceed requestTimeout (${c.requestTimeout} ms)`,
+    );
+  }
 }

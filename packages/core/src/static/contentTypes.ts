@@ -61,28 +61,3 @@ export function contentTypeFor(filePath: string): string {
   const extension = filePath.slice(dot + 1).toLowerCase();
   return types[extension] ?? fallback;
 }
-
-/**
- * Whether a body of this content type is worth compressing: text (except
- * `text/event-stream`, which must reach the client unbuffered), JSON,
- * JavaScript, XML (including `+json` / `+xml` types and SVG) and WebAssembly.
- * Images, fonts, audio, video and archives are compressed already.
- */
-export function isCompressible(contentType: string): boolean {
-  const semicolon = contentType.indexOf(';');
-  const essence = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
-  if (essence.startsWith('text/')) return essence !== 'text/event-stream';
-  const slash = essence.indexOf('/');
-  if (slash <= 0) return false;
-  const subtype = essence.slice(slash + 1);
-  return (
-    subtype === 'json' ||
-    subtype.endsWith('+json') ||
-    subtype === 'javascript' ||
-    subtype === 'x-javascript' ||
-    subtype === 'ecmascript' ||
-    subtype === 'xml' ||
-    subtype.endsWith('+xml') ||
-    essence === 'application/wasm'
-  );
-}

@@ -6,14 +6,6 @@ import type { HttpRequest } from '../http/HttpRequest.js';
 import type { HeaderValue, ResponseFile } from '../http/HttpResponse.js';
 import { contentTypeFor } from './contentTypes.js';
 
-/** Caching options for {@link sendFile}. */
-export interface SendFileOptions {
-  /** Seconds the client may reuse the file without asking: `Cache-Control: public, max-age=N`. Without it: `no-cache`. */
-  maxAge?: number;
-  /** Adds `immutable` to `Cache-Control` (only together with `maxAge`). */
-  immutable?: boolean;
-}
-
 // Stats already taken by whoever built the ResponseFile (the static files
 // handler stats to tell files from directories), so a request costs one stat.
 // Keyed by the descriptor object: a different descriptor (an `after` handler
@@ -66,7 +58,6 @@ export async function sendFile(
   file: ResponseFile,
   status: number,
   headers: Record<string, HeaderValue>,
-  options?: SendFileOptions,
 ): Promise<void> {
   let stats = knownStats.get(file);
   if (stats !== undefined) knownStats.delete(file);
@@ -83,7 +74,7 @@ export async function sendFile(
   const size = stats.size;
   const method = request.method;
   const isHead = method === 'HEAD';
-  const out = buildHeaders(file, stats, headers, options);
+  const out = buildHeaders(file, stats, headers);
 
   if ((method === 'GET' || isHead) && status >= 200 && status < 300 && isNotModified(request, out)) {
     // 304: validators and caching headers only, no body, no content headers.
@@ -193,18 +184,15 @@ class ExactLength extends Transform {
   }
 }
 
-function buildHeaders(
-  file: ResponseFile,
-  stats: Stats,
-  given: Record<string, HeaderValue>,
-  options: SendFileOptions | undefined,
-): Record<string, HeaderValue> {
+function buildHeaders(file: ResponseFile, stats: Stats, given: Record<string, HeaderValue>): Record<string, HeaderValue> {
   const out: Record<string, HeaderValue> = {
     'content-type': file.contentType ?? contentTypeFor(file.path),
     'last-modified': stats.mtime.toUTCString(),
     etag: `W/"${stats.size.toString(16)}-${Math.trunc(stats.mtimeMs).toString(16)}"`,
     'accept-ranges': 'bytes',
-    'cache-control': cacheControl(options),
+    // Revalidate each time (cheap with the ETag) unless the response says otherwise:
+    // the static files handler sets its own `maxAge` policy in the headers.
+    'cache-control': 'no-cache',
   };
   if (file.downloadName !== undefined) out['content-disposition'] = contentDisposition(file.downloadName);
   for (const name of Object.keys(given)) {
@@ -212,13 +200,6 @@ function buildHeaders(
     if (key !== 'content-length') out[key] = given[name]!;
   }
   return out;
-}
-
-function cacheControl(options: SendFileOptions | undefined): string {
-  const maxAge = options?.maxAge;
-  if (maxAge === undefined) return 'no-cache';
-  const seconds = Number.isFinite(maxAge) && maxAge > 0 ? Math.floor(maxAge) : 0;
-  return options?.immutable ? `public, max-age=${seconds}, immutable` : `public, max-age=${seconds}`;
 }
 
 // Lone UTF-16 surrogates would make encodeURIComponent throw.

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { HttpError } from '../http/HttpError.js';
 import type { HttpRequest } from '../http/HttpRequest.js';
 import { HttpResponse, type ResponseFile } from '../http/HttpResponse.js';
-import type { RouteHandler } from '../pipeline/RequestHandler.js';
+import type { RouteHandler } from '../contracts/handlers.js';
 import { contentTypeFor } from './contentTypes.js';
 import { isMissingFileError, withKnownStats } from './sendFile.js';
 

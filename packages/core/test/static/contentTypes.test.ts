@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { contentTypeFor, isCompressible } from '../../src/static/contentTypes.js';
+import { contentTypeFor } from '../../src/static/contentTypes.js';
 
 describe('contentTypeFor', () => {
   const table: Array<[file: string, type: string]> = [
@@ -61,56 +61,5 @@ describe('contentTypeFor', () => {
     expect(contentTypeFor('x.constructor')).toBe('application/octet-stream');
     expect(contentTypeFor('x.__proto__')).toBe('application/octet-stream');
     expect(contentTypeFor('x.toString')).toBe('application/octet-stream');
-  });
-});
-
-describe('isCompressible', () => {
-  const compressible = [
-    'text/html; charset=utf-8',
-    'text/plain',
-    'text/css',
-    'text/javascript; charset=utf-8',
-    'text/csv',
-    'TEXT/Markdown; charset=UTF-8',
-    'application/json',
-    'application/json; charset=utf-8',
-    'application/ld+json',
-    'application/manifest+json',
-    'application/javascript',
-    'application/xml',
-    'application/atom+xml',
-    'image/svg+xml',
-    'application/wasm',
-  ];
-  const notCompressible = [
-    'text/event-stream',
-    'text/event-stream; charset=utf-8',
-    ' Text/Event-Stream ',
-    'image/png',
-    'image/jpeg',
-    'font/woff2',
-    'video/mp4',
-    'audio/mpeg',
-    'application/zip',
-    'application/gzip',
-    'application/pdf',
-    'application/octet-stream',
-    '',
-    'json',
-  ];
-  it.each(compressible)('%s is compressible', (type) => {
-    expect(isCompressible(type)).toBe(true);
-  });
-  it.each(notCompressible)('%j is not compressible', (type) => {
-    expect(isCompressible(type)).toBe(false);
-  });
-
-  it('agrees with contentTypeFor on the text types it produces', () => {
-    for (const file of ['a.html', 'a.css', 'a.js', 'a.json', 'a.map', 'a.txt', 'a.md', 'a.csv', 'a.xml', 'a.svg', 'a.wasm']) {
-      expect([file, isCompressible(contentTypeFor(file))]).toEqual([file, true]);
-    }
-    for (const file of ['a.png', 'a.woff2', 'a.mp4', 'a.zip', 'a.gz', 'a.pdf', 'a.bin']) {
-      expect([file, isCompressible(contentTypeFor(file))]).toEqual([file, false]);
-    }
   });
 });

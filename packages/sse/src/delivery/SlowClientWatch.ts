@@ -26,7 +26,7 @@ export class SlowClientWatch {
   readonly #ceilingBytes: number;
   readonly #timeoutMs: number;
   readonly #checkMs: number;
-  readonly #watched = new Map<Drainable, { taken: number; progressAt: number }>();
+  readonly #watched = new Map<Drainable, { taken: number; progressAt: number; threshold: number }>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(boundBytes: number, ceilingBytes: number, timeoutMs: number) {
@@ -36,15 +36,23 @@ export class SlowClientWatch {
     this.#checkMs = Math.max(10, Math.min(1000, Math.floor(timeoutMs / 4)));
   }
 
-  /** A connection is over the bound after a write. */
-  behind(connection: Drainable, bufferedBytes: number): void {
+  /**
+   * A connection is over the bound after a write, or (with a lower `threshold`)
+   * a producer waits for it to drain (`sendAll`): it must make progress until
+   * its backlog is back under the threshold.
+   */
+  behind(connection: Drainable, bufferedBytes: number, threshold = this.#boundBytes): void {
     if (bufferedBytes > this.#ceilingBytes) {
       this.#watched.delete(connection);
       connection.dropSlow();
       return;
     }
-    if (this.#watched.has(connection)) return;
-    this.#watched.set(connection, { taken: connection.takenBytes, progressAt: performance.now() });
+    const mark = this.#watched.get(connection);
+    if (mark !== undefined) {
+      mark.threshold = Math.min(mark.threshold, threshold);
+      return;
+    }
+    this.#watched.set(connection, { taken: connection.takenBytes, progressAt: performance.now(), threshold });
     this.#timer ??= setInterval(this.#check, this.#checkMs).unref();
   }
 
@@ -62,7 +70,7 @@ export class SlowClientWatch {
   readonly #check = (): void => {
     const now = performance.now();
     for (const [connection, mark] of this.#watched) {
-      if (connection.bufferedBytes <= this.#boundBytes) {
+      if (connection.bufferedBytes <= mark.threshold) {
         this.#watched.delete(connection);
         continue;
       }

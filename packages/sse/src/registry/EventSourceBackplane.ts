@@ -82,7 +82,9 @@ export abstract class EventSourceBackplane {
    */
   abstract publish(event: ClusterEvent): void;
   /** Sends to the stream with `audience.identifier`, wherever it is connected; true if it was connected somewhere. */
-  abstract sendTo(event: ClusterEvent & { readonly audience: { readonly kind: 'identifier'; readonly identifier: string } }): Promise<boolean>;
+  abstract sendTo(
+    event: ClusterEvent & { readonly audience: { readonly kind: 'identifier'; readonly identifier: string } },
+  ): Promise<boolean>;
   /** Identifiers connected anywhere in the cluster (eventually consistent), optionally only those with a prefix. */
   abstract presence(prefix?: string): Promise<string[]>;
   /** A stream with this identifier opened on this node. */

@@ -57,7 +57,11 @@ export abstract class EventSourceRegistry extends EventEmitter<RegistryEvents> {
     options: SendOptions & { event: K },
     target?: BroadcastTarget,
   ): number;
-  abstract broadcast<TEvents extends EventMap = AnyEvents>(data: MessageData<TEvents>, options?: SendOptions, target?: BroadcastTarget): number;
+  abstract broadcast<TEvents extends EventMap = AnyEvents>(
+    data: MessageData<TEvents>,
+    options?: SendOptions,
+    target?: BroadcastTarget,
+  ): number;
 
   /**
    * Sends one event to the stream with this identifier, wherever it is connected
@@ -69,7 +73,11 @@ export abstract class EventSourceRegistry extends EventEmitter<RegistryEvents> {
     data: TEvents[K],
     options: SendOptions & { event: K },
   ): Promise<boolean>;
-  abstract sendTo<TEvents extends EventMap = AnyEvents>(identifier: string, data: MessageData<TEvents>, options?: SendOptions): Promise<boolean>;
+  abstract sendTo<TEvents extends EventMap = AnyEvents>(
+    identifier: string,
+    data: MessageData<TEvents>,
+    options?: SendOptions,
+  ): Promise<boolean>;
 
   /** Identifiers connected anywhere (eventually consistent across nodes), optionally only those starting with `prefix`. */
   abstract presence(prefix?: string): Promise<string[]>;

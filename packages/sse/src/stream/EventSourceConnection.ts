@@ -1,4 +1,4 @@
-import { HttpResponse, type HeaderValue, type HttpRequest } from '@sluice/core';
+import { HttpResponse, type HeaderValue, type HttpRequest, type ResponseOwner } from '@sluice/core';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { SseErrorCodes, sseError } from '../errors.js';
 import { encodeComment, encodeRetry, Frame } from '../frame.js';
@@ -17,7 +17,7 @@ const resolved = Promise.resolve();
  * the head, the outbox over its transport, pings, the idle timer, the end and
  * why. `TSource` is the user-facing object, kept for the registry to hand out.
  */
-export class EventSourceConnection<TSource = unknown> implements HostedConnection, OutboxOwner {
+export class EventSourceConnection<TSource = unknown> implements HostedConnection, OutboxOwner, ResponseOwner {
   readonly identifier: string | undefined;
   readonly request: HttpRequest;
   readonly source: TSource;
@@ -183,6 +183,11 @@ export class EventSourceConnection<TSource = unknown> implements HostedConnectio
     this.request.rawResponse.destroy();
   }
 
+  /** The route's handler threw after the stream opened: flush what it accepted, then end (the error is logged). */
+  handlerFailed(): void {
+    this.end('closed');
+  }
+
   dropSlow(): void {
     this.drop('slow-client');
   }
@@ -267,6 +272,8 @@ export class EventSourceConnection<TSource = unknown> implements HostedConnectio
       return;
     }
     res.flushHeaders();
+    // If the handler throws from here on, what it sent still goes out, then the stream ends.
+    this.request.takeOverResponse(this);
     this.#state = 'open';
     this.#outbox = new Outbox(createTransport(res), this, this.#host.settings.boundBytes, this.#host.seq);
     this.lastWriteAt = performance.now();
@@ -318,6 +325,9 @@ export class EventSourceConnection<TSource = unknown> implements HostedConnectio
     if (outbox.pendingFrames.length > 0 || this.#drainArmed) return;
     this.#drainArmed = true;
     outbox.onTransportDrain(this.#onDrain);
+    // A producer waits on this client: it must keep taking bytes, or it is dropped as slow.
+    const threshold = this.#host.settings.highWaterBytes;
+    this.#host.behind(this, outbox.bufferedBytes, threshold);
   };
 
   readonly #onDrain = (): void => {

@@ -41,7 +41,8 @@ export interface EventSourceHost {
   pendingJournal(): JournalBatch | undefined;
   startPing(connection: HostedConnection, intervalMs: number): void;
   stopPing(connection: HostedConnection, intervalMs: number): void;
-  behind(connection: HostedConnection, bufferedBytes: number): void;
+  /** Over the bound after a write (or, with `threshold`, a producer waits for it to drain under that). */
+  behind(connection: HostedConnection, bufferedBytes: number, threshold?: number): void;
   applyHostHeaders(request: HttpRequest, headers: Record<string, HeaderValue>): void;
   /** The head was sent: count it, index it when identified. */
   opened(connection: HostedConnection): void;

@@ -84,15 +84,20 @@ export class HttpRequestEventSource<TEvents extends EventMap = AnyEvents> {
    * memory. Stops when the source ends or the client leaves (the iterator is
    * returned); resolves to the number of events written to the connection.
    */
-  sendAll<K extends keyof TEvents & string>(
-    source: AsyncIterable<TEvents[K]> | Iterable<TEvents[K]>,
-    options: SendAllOptions<TEvents[K]> & { event: K },
+  // The item type is inferred from the source (and checked against the map when it is typed), so an
+  // `id` callback sees the real item even on an open map.
+  sendAll<K extends keyof TEvents & string, T extends TEvents[K] = TEvents[K]>(
+    source: AsyncIterable<T> | Iterable<T>,
+    options: SendAllOptions<T> & { event: K },
   ): Promise<number>;
-  sendAll(
-    source: AsyncIterable<MessageData<TEvents>> | Iterable<MessageData<TEvents>>,
-    options?: SendAllOptions<MessageData<TEvents>>,
+  sendAll<T extends MessageData<TEvents> = MessageData<TEvents>>(
+    source: AsyncIterable<T> | Iterable<T>,
+    options?: SendAllOptions<T>,
   ): Promise<number>;
-  async sendAll(source: AsyncIterable<unknown> | Iterable<unknown>, options?: SendAllOptions<unknown> & { event?: string }): Promise<number> {
+  async sendAll(
+    source: AsyncIterable<unknown> | Iterable<unknown>,
+    options?: SendAllOptions<unknown> & { event?: string },
+  ): Promise<number> {
     const connection = this.#connection;
     const idOf = options?.id;
     const fields: EventFields = { event: options?.event, retry: options?.retry, id: typeof idOf === 'function' ? undefined : idOf };

@@ -129,7 +129,9 @@ export class Outbox {
       this.#pendingBytes = 0;
       this.#pendingMessages = 0;
     }
-    const out = shared ?? (frames.length === 1 ? (framing === 'chunked' ? frames[0]!.chunked : frames[0]!.bytes) : this.#frame(join(frames, bytes), framing));
+    const out =
+      shared ??
+      (frames.length === 1 ? (framing === 'chunked' ? frames[0]!.chunked : frames[0]!.bytes) : this.#frame(join(frames, bytes), framing));
     this.#transport.write(out);
     this.#written += out.length;
     this.#owner.onFlushed(bytes, messages);

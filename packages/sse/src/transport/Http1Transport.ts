@@ -43,7 +43,8 @@ export class Http1Transport implements SseTransport {
     const socket = this.#res.socket;
     const stream = socket ?? this.#res;
     if (!stream.writableNeedDrain) {
-      queueMicrotask(listener);
+      // A turn later, not a microtask: a caller that re-checks must not spin the loop.
+      setImmediate(listener);
       return;
     }
     stream.once('drain', listener);

@@ -8,8 +8,12 @@ export interface AppOptions {
   /** 0 (the default) picks a free port: read it from `host.url` after `start()`. */
   port?: number;
   hostname?: string;
-  /** Access log and pino logging on stdout. Off by default, for tests. */
-  logging?: boolean;
+  /**
+   * Access log and pino logging on stdout: `json` (one JSON object a line, for log
+   * collectors), `pretty` (readable, through pino-pretty, a dev dependency), or `false`
+   * (the default, for tests).
+   */
+  logging?: 'json' | 'pretty' | false;
 }
 
 /** Builds the app's host: `main.ts` starts it, the tests start their own. */
@@ -19,8 +23,9 @@ export function createApp({ port = 0, hostname = '127.0.0.1', logging = false }:
     .useControllers(HelloController)
     .usePlugin(ssePlugin())
     .useConfiguration((c) => {
-      c.accessLog = logging;
-      if (!logging) c.logger = false;
+      c.accessLog = logging !== false;
+      if (logging === false) c.logger = false;
+      else if (logging === 'pretty') c.logger = { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname' } } };
     })
     .build();
 }

@@ -1,10 +1,10 @@
 import type { Container } from 'inversify';
 import type { Logger } from 'pino';
-import type { HttpRequest } from './http/HttpRequest.js';
-import type { HeaderValue } from './http/HttpResponse.js';
-import type { Router } from './routing/Router.js';
-import type { ServerConfiguration } from './server/ServerConfiguration.js';
-import type { HttpHost } from './server/HttpHost.js';
+import type { HttpRequest } from '../http/HttpRequest.js';
+import type { HeaderValue } from '../http/HttpResponse.js';
+import type { Router } from '../routing/Router.js';
+import type { ServerConfiguration } from '../server/ServerConfiguration.js';
+import type { HttpHost } from '../server/HttpHost.js';
 
 /**
  * A package that extends a host: `@sluice/sse` is one. Plugins are registered
@@ -21,13 +21,20 @@ import type { HttpHost } from './server/HttpHost.js';
 export interface SluicePlugin {
   /** Shown in logs and errors. */
   readonly name: string;
-  /** At `build()`, before controllers are resolved: bind services, add routes, decorate requests. */
+  /**
+   * At `build()`, before controllers are resolved: bind services, add routes, decorate
+   * requests. A throw fails `build()` (a `SluiceError` naming the plugin, the cause kept).
+   */
   register?(context: PluginContext): void;
-  /** After the host is listening. */
+  /**
+   * After the host is listening. A throw (or rejection) is logged with the plugin's
+   * name, the host is stopped (nothing is left listening) and `start()` rejects with it.
+   */
   start?(host: HttpHost): void | Promise<void>;
   /**
    * At `stop()`, once the host no longer accepts connections and before it waits
-   * for in-flight requests: end long-lived responses (streams) here.
+   * for in-flight requests: end long-lived responses (streams) here. A throw is
+   * logged with the plugin's name; the other plugins still stop, and so does the host.
    */
   stop?(host: HttpHost): void | Promise<void>;
 }
