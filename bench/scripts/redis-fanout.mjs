@@ -4,7 +4,7 @@
 // publish → client latency p50/p99 on the node that did not publish (on the only node for 1 node).
 //
 //   cd bench && npm run build:redis && node scripts/redis-fanout.mjs        # N=5000, n=100, size=64
-//   CLIENTS=1000 EVENTS=100 SIZE=64 ROUNDS=3 node scripts/redis-fanout.mjs
+//   CLIENTS=1000 EVENTS=100 SIZE=64 ROUNDS=3 GAP_MS=10 node scripts/redis-fanout.mjs
 //
 // Servers and redis-server are pinned to core 0, this load process to core 1 (taskset).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
@@ -16,6 +16,8 @@ const CLIENTS = Number(process.env.CLIENTS ?? 5000);
 const EVENTS = Number(process.env.EVENTS ?? 100);
 const SIZE = Number(process.env.SIZE ?? 64);
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
+// 0: the events go out as a burst (one per macrotask); > 0: one every GAP_MS ms, for latency without queueing.
+const GAP_MS = Number(process.env.GAP_MS ?? 0);
 const server = fileURLToPath(new URL('../servers/sluice-redis/server.mjs', import.meta.url));
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 
@@ -165,7 +167,7 @@ async function measure(label, nodeCount, withRedis) {
   if (process.env.DEBUG) console.error(label, 'clients registered');
   await new Promise((r) => setTimeout(r, 300)); // presence settles
   // One unmeasured round first: JIT warm-up, and Redis connections and scripts in use.
-  await fetch(`http://127.0.0.1:${nodes[0].port}/broadcast?n=${EVENTS}&size=${SIZE}`, { method: 'POST' });
+  await fetch(`http://127.0.0.1:${nodes[0].port}/broadcast?n=${EVENTS}&size=${SIZE}&gap=${GAP_MS}`, { method: 'POST' });
   const warm = Date.now() + 60_000;
   while (clients.some((c) => c.count < EVENTS) && Date.now() < warm) await new Promise((r) => setTimeout(r, 5));
   for (const c of clients) {
@@ -176,7 +178,7 @@ async function measure(label, nodeCount, withRedis) {
   const cpuBefore = nodes.map((n) => cpuNs(n.pid));
   const redisBefore = redis ? cpuNs(redis.pid) : 0;
   const began = performance.now();
-  await fetch(`http://127.0.0.1:${nodes[0].port}/broadcast?n=${EVENTS}&size=${SIZE}`, { method: 'POST' });
+  await fetch(`http://127.0.0.1:${nodes[0].port}/broadcast?n=${EVENTS}&size=${SIZE}&gap=${GAP_MS}`, { method: 'POST' });
   const expected = CLIENTS * EVENTS;
   const deadline = Date.now() + 120_000;
   while (clients.reduce((sum, c) => sum + c.count, 0) < expected && Date.now() < deadline) await new Promise((r) => setImmediate(r));
