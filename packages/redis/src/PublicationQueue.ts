@@ -16,7 +16,17 @@ export interface Publication {
 
 interface Entry extends Publication {
   state: 'waiting' | 'sent' | 'done';
+  /** When Redis confirmed it (performance.now()). */
+  confirmedAt: number;
 }
+
+/**
+ * Confirmed publications kept this long (and at most this many) in case Redis dies
+ * right after confirming them: PUBLISH only queued them for the subscribers, and a
+ * Redis killed before writing them out loses them along with its data.
+ */
+const retainMs = 2000;
+const retainMax = 1000;
 
 /** Where the sequence goes in every publication script's ARGV (0-based). */
 export const seqIndex = 3;
@@ -50,6 +60,10 @@ export class PublicationQueue {
   #retryTimer: NodeJS.Timeout | undefined;
   #seq = 0;
   #drained: Array<() => void> = [];
+  /** Recently confirmed publications, oldest first (see `retainMs`). */
+  #confirmed: Entry[] = [];
+  /** The epoch of the last confirmation. */
+  #epoch: string | undefined;
 
   constructor(options: { runner: ScriptRunner; limit: number; logger: () => Logger | undefined; beforeSend: () => void }) {
     this.#runner = options.runner;
@@ -72,7 +86,7 @@ export class PublicationQueue {
       );
     }
     publication.args[seqIndex] = String(++this.#seq);
-    this.#entries.push({ ...publication, state: 'waiting' });
+    this.#entries.push({ ...publication, state: 'waiting', confirmedAt: 0 });
     this.#pump();
   }
 
@@ -80,6 +94,25 @@ export class PublicationQueue {
   open(): void {
     this.#open = true;
     this.#pump();
+  }
+
+  /**
+   * Redis is back with this epoch. When it is a new one, Redis lost its data,
+   * and with it, maybe, the last confirmed publications before they reached the
+   * subscribers: those are published again, first (receivers drop the ones they
+   * had, by this node's sequence number).
+   */
+  resumeIn(epoch: string): void {
+    const previous = this.#epoch;
+    this.#epoch = epoch;
+    if (previous === undefined || previous === epoch) return;
+    this.#prune(performance.now());
+    const again = this.#confirmed.splice(0);
+    if (again.length === 0) return;
+    for (const entry of again) entry.state = 'waiting';
+    this.#entries.unshift(...again);
+    this.#next = 0;
+    this.#logger()?.warn({ events: again.length }, 'redis lost its data: publishing the last confirmed events again');
   }
 
   /** Redis went away: hold everything until `open()`. */
@@ -96,6 +129,7 @@ export class PublicationQueue {
   /** Gives up on everything that waits (at stop, when Redis cannot take it). Returns how many. */
   abandon(reason: Error): number {
     const abandoned = this.#entries.splice(0);
+    this.#confirmed = [];
     this.#next = 0;
     this.#open = false;
     clearTimeout(this.#retryTimer);
@@ -121,20 +155,23 @@ export class PublicationQueue {
 
   #answered(entry: Entry, reply: unknown): void {
     this.#inFlight--;
-    const [status, , , connected] = reply as [number, string, number, number | undefined];
+    const [status, epoch, , connected] = reply as [number, string, number, number | undefined];
     if (status === 3) {
       // Its predecessor did not commit (it failed too, and is being resent).
       this.#failed(entry, new Error('publication arrived before its predecessor'), true);
       return;
     }
     entry.state = 'done';
+    entry.confirmedAt = performance.now();
+    this.#epoch = epoch;
     this.#backoffMs = 0;
     entry.settle?.(connected === 1);
     let done = 0;
     while (done < this.#entries.length && this.#entries[done]!.state === 'done') done++;
     if (done > 0) {
-      this.#entries.splice(0, done);
+      this.#confirmed.push(...this.#entries.splice(0, done));
       this.#next -= done;
+      this.#prune(entry.confirmedAt);
     }
     if (this.#entries.length === 0) this.#notifyDrained();
     this.#resume();
@@ -177,6 +214,12 @@ export class PublicationQueue {
     } else {
       restart();
     }
+  }
+
+  #prune(now: number): void {
+    let drop = Math.max(0, this.#confirmed.length - retainMax);
+    while (drop < this.#confirmed.length && now - this.#confirmed[drop]!.confirmedAt > retainMs) drop++;
+    if (drop > 0) this.#confirmed.splice(0, drop);
   }
 
   #notifyDrained(): void {

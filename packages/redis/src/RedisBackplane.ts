@@ -254,7 +254,8 @@ export class RedisBackplane extends EventSourceBackplane {
   async #ready(): Promise<void> {
     try {
       await this.#runner!.loadAll();
-      await this.#beat(true);
+      const epoch = await this.#beat(true);
+      if (epoch !== undefined) this.#queue!.resumeIn(epoch);
       this.#usable = true;
       this.#outageLogged = false;
       this.#presence!.open();
@@ -286,7 +287,8 @@ export class RedisBackplane extends EventSourceBackplane {
     }
   }
 
-  async #beat(throwing = false): Promise<void> {
+  /** Returns the epoch Redis is in (undefined when the beat failed). */
+  async #beat(throwing = false): Promise<string | undefined> {
     try {
       const reply = (await this.#runner!.run(
         heartbeatScript,
@@ -305,9 +307,11 @@ export class RedisBackplane extends EventSourceBackplane {
       this.#announced = true;
       if (this.#reader!.epoch === undefined) this.#reader!.position(epoch, Number(bus), Number(node));
       else this.#reader!.check(epoch, Number(bus), Number(node));
+      return epoch;
     } catch (error) {
       if (throwing) throw error;
       this.#logger()?.debug({ err: error }, 'heartbeat failed');
+      return undefined;
     }
   }
 

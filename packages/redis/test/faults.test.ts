@@ -215,6 +215,62 @@ describeWithRedis('the redis backplane under faults', () => {
     }
   });
 
+  it('with history.maxLength 0, events carry no id and Last-Event-ID is only surfaced (no replay, no gap)', async () => {
+    const host = await node({ history: { maxLength: 0 } });
+    const client = await open(host, 'h0-1', 'whatever-1');
+    await present(host, 'h0-1');
+    registry(host).broadcast('no id');
+    registry(host).broadcast('done', { event: 'marker' });
+    const got = await until(client, 'done');
+    expect(got.map((e) => [e.type, e.data])).toEqual([['message', 'no id']]);
+    expect(registry(host).getByIdentifier('h0-1')?.lastEventId).toBe('whatever-1');
+    // An id of one's own is accepted, since the backplane assigns none.
+    expect(() => registry(host).broadcast('mine', { id: '7' })).not.toThrow();
+  });
+
+  it('a client you pass is used and duplicated for subscriptions, and left open at stop', async () => {
+    const { createClient } = await import('redis');
+    const client = createClient({ url: redis.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const started = await startHost(
+        HttpServer.createBuilder()
+          .usePlugin(ssePlugin())
+          .usePlugin(redisBackplane({ client, channelPrefix: `own-${prefix}` })),
+      );
+      started.host.router.get('/s/:id', async (req) => {
+        const sse = req.getEventSource(req.params.id);
+        await sse.keepAlive();
+        return sse.close();
+      });
+      const stream = await SseTestClient.connect(started.host.url, '/s/mine', { timeoutMs: 10_000 });
+      clients.push(stream);
+      await eventually(async () => (await registry(started.host).presence()).includes('mine'), 'mine present');
+      registry(started.host).broadcast('through your client');
+      expect((await stream.next()).data).toBe('through your client');
+      stream.close();
+      await started.stop();
+      expect(client.isReady).toBe(true);
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('a slow Redis never blocks the node: broadcast returns at once and the events follow', async () => {
+    const host = await node();
+    const client = await open(host, 'slow-1');
+    await present(host, 'slow-1');
+    redis.cli('CLIENT', 'PAUSE', '500', 'ALL'); // every other client's commands wait half a second
+    const began = performance.now();
+    for (let i = 0; i < 100; i++) registry(host).broadcast(`while slow ${i}`);
+    registry(host).broadcast('done', { event: 'marker' });
+    expect(performance.now() - began).toBeLessThan(100); // queued, not waited for
+    const got = await until(client, 'done');
+    expect(got.map((e) => e.data)).toEqual(Array.from({ length: 100 }, (_, i) => `while slow ${i}`));
+  });
+
   it('start() with Redis down rejects with SLUICE_REDIS_UNAVAILABLE within connectTimeoutMs, and leaves nothing open', async () => {
     buildPackages();
     const port = await freePort(); // nothing listens there
