@@ -1,5 +1,5 @@
 import { HttpErrorCodes } from '../errors.js';
-import type { IncomingMessage } from 'node:http';
+import type { NodeRequest } from './nodeMessages.js';
 import { HttpError } from './HttpError.js';
 
 /**
@@ -7,7 +7,7 @@ import { HttpError } from './HttpError.js';
  * bytes counted so far pass `limit`, so an oversized upload is never buffered whole.
  * A declared `Content-Length` over the limit is refused before any byte is read.
  */
-export function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(raw: NodeRequest, limit: number): Promise<Buffer> {
   const declared = raw.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));

@@ -6,6 +6,8 @@ import { HttpResponse } from '../http/HttpResponse.js';
 import type { ErrorHandler } from '../contracts/handlers.js';
 import type { ResponseWriter } from './ResponseWriter.js';
 import { lingerAfterResponse } from './lingeringClose.js';
+import { closeConnectionAfter } from './connectionHeaders.js';
+import { isHttp2Request } from '../http/nodeMessages.js';
 
 /**
  * Answers a request that failed: the user's error handler first, else a JSON
@@ -80,10 +82,13 @@ export class ErrorResponder {
 /**
  * A 413 closes the connection (the rest of the body is not worth reading), with
  * whatever response the error handler shapes; the close lingers so a client still
- * uploading reads the answer instead of a connection reset.
+ * uploading reads the answer instead of a connection reset. On HTTP/2 only the
+ * request's stream ends.
  */
 function closeAfterTooLarge(request: HttpRequest): void {
-  request.rawResponse.setHeader('connection', 'close');
+  closeConnectionAfter(request);
+  // HTTP/2: the stream ends with the answer and node resets its unread request side; the session stays.
+  if (isHttp2Request(request.raw)) return;
   if (!request.raw.complete) {
     // Discard the rest as it arrives (body reads pause the stream when they give up).
     request.raw.resume();

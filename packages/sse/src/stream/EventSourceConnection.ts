@@ -266,7 +266,8 @@ export class EventSourceConnection<TSource = unknown> implements HostedConnectio
       this.#finish('closed');
       return;
     }
-    res.flushHeaders();
+    // HTTP/1.x holds the head until the first write; HTTP/2's writeHead has sent it already.
+    if ('flushHeaders' in res) res.flushHeaders();
     this.#state = 'open';
     this.#outbox = new Outbox(createTransport(res), this, this.#host.settings.boundBytes, this.#host.seq);
     this.lastWriteAt = performance.now();

@@ -1,0 +1,30 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+
+/**
+ * node's request object behind an `HttpRequest`: node:http's `IncomingMessage`
+ * on HTTP/1.x, the HTTP/2 compatibility API's `Http2ServerRequest` on HTTP/2
+ * (its `headers` also hold the pseudo-headers `:method`, `:path`, `:authority`,
+ * `:scheme`, and `httpVersion` is `'2.0'`).
+ */
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+
+/** node's response object behind an `HttpRequest`: `ServerResponse` on HTTP/1.x, `Http2ServerResponse` on HTTP/2. */
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+
+/** True when the request came over HTTP/2 (a stream of a session, not a connection of its own). */
+export function isHttp2Request(raw: NodeRequest): raw is Http2ServerRequest {
+  return raw.httpVersionMajor === 2;
+}
+
+/**
+ * True once the whole request (head and body) has arrived. node:http's `complete`
+ * says so as soon as it parsed the end; HTTP/2's only once the body was *read* to
+ * its end, so there the stream's own state (END_STREAM received) is asked.
+ */
+export function requestArrived(raw: NodeRequest): boolean {
+  if (raw.complete) return true;
+  if (!isHttp2Request(raw)) return false;
+  const stream = raw.stream;
+  return stream.endAfterHeaders || stream.state.remoteClose === 1;
+}

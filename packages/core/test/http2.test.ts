@@ -1,0 +1,308 @@
+import 'reflect-metadata';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
+import { constants } from 'node:http2';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { injectable } from 'inversify';
+import { HttpResponse, HttpServer, RouteGet, RoutePost, RoutePrefix, type HttpRequest, type HttpServerBuilder } from '@sluice/core';
+import { startHost, deferred, type StartedHost } from '../../../test/support/host.js';
+import { closeHttp2Clients, devCertificate, H2Client } from '../../../test/support/http2.js';
+
+const forbidden = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
+
+@injectable()
+@RoutePrefix('/users')
+class UsersController {
+  @RouteGet('/:id')
+  get(req: HttpRequest) {
+    return { id: req.params.id, version: req.httpVersion, protocol: req.protocol, requestId: req.id };
+  }
+
+  @RoutePost('/')
+  async create(req: HttpRequest) {
+    return HttpResponse.json(await req.json(), 201);
+  }
+}
+
+const hosts: StartedHost[] = [];
+afterEach(async () => {
+  closeHttp2Clients();
+  await Promise.all(hosts.splice(0).map((h) => h.stop()));
+});
+
+async function start(builder: HttpServerBuilder): Promise<StartedHost> {
+  const started = await startHost(builder);
+  hosts.push(started);
+  return started;
+}
+
+const h2c = () => HttpServer.createBuilder().useHttp2({ cleartext: true });
+const h2 = (allowHTTP1?: boolean) => HttpServer.createBuilder().useHttp2({ ...devCertificate(), allowHTTP1 });
+
+/** One HTTP/1.1 request over TLS, offering only `http/1.1` by ALPN. */
+function http1OverTls(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { rejectUnauthorized: false, agent: false, ALPNProtocols: ['http/1.1'], headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('HTTP/2 (h2c and h2 over TLS)', () => {
+  it.each([
+    ['h2c', h2c, 'http'],
+    ['h2 over TLS', () => h2(), 'https'],
+  ])('%s: controllers answer on an HTTP/2 session; host.url has the scheme', async (_name, builder, scheme) => {
+    const { url } = await start(builder().useControllers(UsersController));
+    expect(url.startsWith(`${scheme}://127.0.0.1:`)).toBe(true);
+    const client = await H2Client.connect(url);
+    if (scheme === 'https') expect(client.session.alpnProtocol).toBe('h2');
+
+    const got = await client.request('/users/42');
+    expect(got.status).toBe(200);
+    expect(JSON.parse(got.text)).toMatchObject({ id: '42', version: '2.0', protocol: scheme });
+
+    const created = await client.request('/users', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":"Ada"}',
+    });
+    expect(created.status).toBe(201);
+    expect(JSON.parse(created.text)).toEqual({ name: 'Ada' });
+
+    const missing = await client.request('/nothing');
+    expect(missing.status).toBe(404);
+    const wrongMethod = await client.request('/users/1', { method: 'DELETE' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers['allow']).toBe('GET, HEAD, OPTIONS');
+  });
+
+  it('a session allows at least 100 concurrent streams by default; the 129th waits for a free one', async () => {
+    const release = deferred();
+    let running = 0;
+    let peak = 0;
+    const { url } = await start(
+      h2c()
+        .useConfiguration((c) => (c.requestTimeout = 0))
+        .useHandlers(),
+    );
+    hosts[0]!.host.router.get('/slow', async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await release.promise;
+      running--;
+      return 'done';
+    });
+    const client = await H2Client.connect(url);
+    expect(client.session.remoteSettings.maxConcurrentStreams).toBe(128);
+    const answers = Array.from({ length: 129 }, () => client.request('/slow'));
+    for (let i = 0; i < 100 && running < 128; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(running).toBe(128);
+    release.resolve();
+    const statuses = (await Promise.all(answers)).map((a) => a.status);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(peak).toBe(128);
+  });
+
+  it('maxConcurrentStreams is configurable', async () => {
+    const { url } = await start(HttpServer.createBuilder().useHttp2({ cleartext: true, maxConcurrentStreams: 300 }));
+    const client = await H2Client.connect(url);
+    expect(client.session.remoteSettings.maxConcurrentStreams).toBe(300);
+    expect(() => HttpServer.createBuilder().useHttp2({ cleartext: true, maxConcurrentStreams: 0 })).toThrow(/maxConcurrentStreams/);
+  });
+
+  it('an HTTP/2 response carries no connection-specific header, even when the handler sets them', async () => {
+    const { url, host } = await start(h2());
+    host.router.get(
+      '/hop',
+      () =>
+        new HttpResponse(200, 'hop', {
+          Connection: 'close',
+          'Keep-Alive': 'timeout=5',
+          'proxy-connection': 'keep-alive',
+          'transfer-encoding': 'chunked',
+          upgrade: 'websocket',
+          'x-kept': 'yes',
+        }),
+    );
+    const client = await H2Client.connect(url);
+    for (let i = 0; i < 2; i++) {
+      const got = await client.request('/hop');
+      expect(got.status).toBe(200);
+      expect(got.text).toBe('hop');
+      expect(got.headers['x-kept']).toBe('yes');
+      for (const name of forbidden) expect(got.headers[name]).toBeUndefined();
+    }
+  });
+
+  it('the TLS port serves HTTP/1.1 clients (ALPN http/1.1) by default', async () => {
+    const { url } = await start(h2().useControllers(UsersController));
+    const got = await http1OverTls(`${url}/users/7`);
+    expect(got.status).toBe(200);
+    expect(JSON.parse(got.body)).toMatchObject({ id: '7', version: '1.1', protocol: 'https' });
+  });
+
+  it('allowHTTP1: false refuses HTTP/1.1 clients: the TLS handshake fails for lack of a common protocol', async () => {
+    const { url } = await start(h2(false).useControllers(UsersController));
+    await expect(http1OverTls(`${url}/users/7`)).rejects.toThrow(/alert|protocol|socket hang up|ECONNRESET/i);
+    // An HTTP/2 client is still served.
+    const client = await H2Client.connect(url);
+    expect((await client.request('/users/7')).status).toBe(200);
+  });
+
+  it('allowHTTP1: false answers a client that negotiated no protocol with 505', async () => {
+    const { host } = await start(h2(false));
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: host.port, rejectUnauthorized: false }, () => {
+        socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      });
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    expect(text.startsWith('HTTP/1.1 505')).toBe(true);
+  });
+
+  it('static files, CORS and compression work over HTTP/2', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sluice-h2-static-'));
+    try {
+      await writeFile(path.join(dir, 'app.js'), 'console.log("hi");\n'.repeat(200));
+      const { url } = await start(
+        h2()
+          .useStaticFiles('/assets', dir)
+          .useConfiguration((c) => {
+            c.cors = { origins: ['https://app.example'] };
+            c.compression = { threshold: 100 };
+          }),
+      );
+      const client = await H2Client.connect(url);
+      const file = await client.request('/assets/app.js', { headers: { origin: 'https://app.example', 'accept-encoding': 'gzip' } });
+      expect(file.status).toBe(200);
+      expect(file.headers['access-control-allow-origin']).toBe('https://app.example');
+      expect(file.headers['etag']).toBeDefined();
+      const notModified = await client.request('/assets/app.js', { headers: { 'if-none-match': String(file.headers['etag']) } });
+      expect(notModified.status).toBe(304);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('compresses a compressible response over HTTP/2', async () => {
+    const { url, host } = await start(h2c().useConfiguration((c) => (c.compression = { threshold: 100 })));
+    host.router.get('/big', () => ({ items: Array.from({ length: 200 }, (_, i) => `item-${i}`) }));
+    const client = await H2Client.connect(url);
+    const got = await client.request('/big', { headers: { 'accept-encoding': 'gzip' } });
+    expect(got.headers['content-encoding']).toBe('gzip');
+  });
+
+  it('an oversized body gets 413 on its stream and the session keeps serving', async () => {
+    const { url, host } = await start(h2c().useConfiguration((c) => (c.maxBodySize = 1024)));
+    host.router.post('/upload', async (req) => ({ size: (await req.bytes()).length }));
+    const client = await H2Client.connect(url);
+    const refused = await client.request('/upload', { method: 'POST', body: Buffer.alloc(256 * 1024) });
+    expect(refused.status).toBe(413);
+    for (const name of forbidden) expect(refused.headers[name]).toBeUndefined();
+    const small = await client.request('/upload', { method: 'POST', body: 'abc' });
+    expect(JSON.parse(small.text)).toEqual({ size: 3 });
+  });
+
+  it('a handler past requestTimeout gets 503 over HTTP/2 without a Connection header', async () => {
+    const { url, host } = await start(
+      h2c().useConfiguration((c) => {
+        c.requestTimeout = 200;
+        c.headersTimeout = 100;
+      }),
+    );
+    host.router.get('/stuck', () => new Promise(() => undefined));
+    const client = await H2Client.connect(url);
+    const got = await client.request('/stuck');
+    expect(got.status).toBe(503);
+    expect(got.headers['connection']).toBeUndefined();
+    expect((await client.request('/stuck2')).status).toBe(404);
+  });
+
+  it('a header list over maxHeaderSize resets the stream; the session keeps serving', async () => {
+    const { url, host } = await start(h2c().useConfiguration((c) => (c.maxHeaderSize = 4096)));
+    host.router.get('/', () => 'ok');
+    const client = await H2Client.connect(url);
+    expect(client.session.remoteSettings.maxHeaderListSize).toBe(4096);
+    await expect(client.request('/', { headers: { 'x-big': 'a'.repeat(8000) } })).rejects.toThrow();
+    expect((await client.request('/')).text).toBe('ok');
+  });
+
+  it('host.inject() runs a request through an HTTP/2 host, in HTTP/2', async () => {
+    const host = h2()
+      .useControllers(UsersController)
+      .useConfiguration((c) => (c.logger = false))
+      .build();
+    hosts.push({ host, url: '', stop: () => host.stop() });
+    const res = await host.inject({ url: '/users/9' });
+    expect(res.status).toBe(200);
+    expect(res.json()).toMatchObject({ id: '9', version: '2.0' });
+    host.router.get('/hop', () => new HttpResponse(204, null, { connection: 'close' }));
+    const hop = await host.inject({ url: '/hop' });
+    expect(hop.status).toBe(204);
+    expect(hop.headers['connection']).toBeUndefined();
+    const posted = await host.inject({ method: 'POST', url: '/users', body: { a: 1 } });
+    expect(posted.json()).toEqual({ a: 1 });
+  });
+
+  it('request ids come from the configured header over HTTP/2', async () => {
+    const { url } = await start(
+      h2c()
+        .useControllers(UsersController)
+        .useConfiguration((c) => (c.requestIdHeader = 'x-request-id')),
+    );
+    const client = await H2Client.connect(url);
+    const got = await client.request('/users/1', { headers: { 'x-request-id': 'abc-123' } });
+    expect(JSON.parse(got.text).requestId).toBe('abc-123');
+  });
+
+  it('a session with no open stream is closed with GOAWAY after keepAliveTimeout', async () => {
+    const { url, host } = await start(h2c().useConfiguration((c) => (c.keepAliveTimeout = 200)));
+    host.router.get('/', () => 'ok');
+    const client = await H2Client.connect(url);
+    await client.request('/');
+    expect(await client.waitForGoaway(3000)).toBe(true);
+    expect(client.goawayCode).toBe(constants.NGHTTP2_NO_ERROR);
+  });
+
+  it('stop() closes idle sessions at once with GOAWAY, and a request in flight finishes first', async () => {
+    const release = deferred();
+    const { url, host } = await start(h2());
+    host.router.get('/slow', async () => {
+      await release.promise;
+      return HttpResponse.text('late');
+    });
+    host.router.get('/', () => 'ok');
+    const idle = await H2Client.connect(url);
+    await idle.request('/');
+    const busy = await H2Client.connect(url);
+    const answer = busy.request('/slow');
+    await new Promise((r) => setTimeout(r, 50));
+    const stopped = host.stop();
+    expect(await idle.waitForGoaway(2000)).toBe(true);
+    expect(await idle.waitForClose(2000)).toBe(true);
+    release.resolve();
+    const late = await answer;
+    expect(late.text).toBe('late');
+    for (const name of forbidden) expect(late.headers[name]).toBeUndefined();
+    await stopped;
+    expect(await busy.waitForClose(2000)).toBe(true);
+    expect(host.server.listening).toBe(false);
+  });
+});
