@@ -9,6 +9,8 @@ import {
   type OutgoingHttpHeaders,
   type SecureClientSessionOptions,
 } from 'node:http2';
+import { connect as netConnect, type Socket } from 'node:net';
+import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createParser } from 'eventsource-parser';
@@ -222,4 +224,142 @@ export class H2EventStream {
   reset(code: number = constants.NGHTTP2_CANCEL): void {
     this.stream.close(code);
   }
+}
+
+/** Frame types of RFC 9113 §6 the raw client writes or looks for. */
+export const FrameType = { Data: 0, Headers: 1, RstStream: 3, Settings: 4, Ping: 6, Goaway: 7, WindowUpdate: 8 } as const;
+
+/**
+ * An h2c connection that writes frames byte by byte, for what a well-behaved
+ * client never does: floods of RST_STREAM or SETTINGS, oversized SETTINGS, a
+ * session that never reads. Records the frames it gets (type, stream, GOAWAY code).
+ */
+export class RawH2c {
+  readonly socket: Socket;
+  readonly frames: Array<{ type: number; flags: number; stream: number; payload: Buffer }> = [];
+  closed = false;
+  #buffer = Buffer.alloc(0);
+  readonly #changes = new ChangeSignal();
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    socket.on('close', () => {
+      this.closed = true;
+      this.#changes.notify();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  /** Connects and sends the preface and an empty SETTINGS frame. */
+  static async connect(port: number): Promise<RawH2c> {
+    const socket = netConnect({ port, host: '127.0.0.1' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const raw = new RawH2c(socket);
+    openRawSessions.add(raw);
+    socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+    socket.write(RawH2c.frame(FrameType.Settings, 0, 0));
+    return raw;
+  }
+
+  /** One frame's bytes. */
+  static frame(type: number, flags: number, stream: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+    const head = Buffer.alloc(9);
+    head.writeUIntBE(payload.length, 0, 3);
+    head[3] = type;
+    head[4] = flags;
+    head.writeUInt32BE(stream & 0x7fffffff, 5);
+    return Buffer.concat([head, payload]);
+  }
+
+  /** A HEADERS frame (END_HEADERS, and END_STREAM) for `GET path`, HPACK-encoded without indexing. */
+  static get(stream: number, path: string): Buffer {
+    const literal = (index: number, value: string): Buffer => Buffer.concat([Buffer.from([index, value.length]), Buffer.from(value)]);
+    // :method GET (static 2), :scheme http (static 6), :path and :authority as literals with indexed names.
+    const block = Buffer.concat([Buffer.from([0x82, 0x86]), literal(4, path), literal(1, 'localhost')]);
+    return RawH2c.frame(FrameType.Headers, 0x4 | 0x1, stream, block);
+  }
+
+  static rstStream(stream: number, code = constants.NGHTTP2_CANCEL): Buffer {
+    const payload = Buffer.alloc(4);
+    payload.writeUInt32BE(code);
+    return RawH2c.frame(FrameType.RstStream, 0, stream, payload);
+  }
+
+  /** A SETTINGS frame with `entries` entries (SETTINGS_ENABLE_PUSH = 0, repeated). */
+  static settings(entries: number): Buffer {
+    const payload = Buffer.alloc(entries * 6);
+    for (let i = 0; i < entries; i++) {
+      payload.writeUInt16BE(0x2, i * 6);
+      payload.writeUInt32BE(0, i * 6 + 2);
+    }
+    return RawH2c.frame(FrameType.Settings, 0, 0, payload);
+  }
+
+  /** The GOAWAY error code received, if any. */
+  get goawayCode(): number | undefined {
+    const goaway = this.frames.find((f) => f.type === FrameType.Goaway);
+    return goaway === undefined ? undefined : goaway.payload.readUInt32BE(4);
+  }
+
+  /** Resolves true once the connection was closed by the server (or a GOAWAY arrived), false after `ms`. */
+  waitForEnd(ms: number): Promise<boolean> {
+    return this.#changes.until(() => this.closed || this.goawayCode !== undefined, ms);
+  }
+
+  #receive(chunk: Buffer): void {
+    this.#buffer = Buffer.concat([this.#buffer, chunk]);
+    while (this.#buffer.length >= 9) {
+      const length = this.#buffer.readUIntBE(0, 3);
+      if (this.#buffer.length < 9 + length) break;
+      this.frames.push({
+        type: this.#buffer[3]!,
+        flags: this.#buffer[4]!,
+        stream: this.#buffer.readUInt32BE(5) & 0x7fffffff,
+        payload: this.#buffer.subarray(9, 9 + length),
+      });
+      this.#buffer = this.#buffer.subarray(9 + length);
+    }
+    this.#changes.notify();
+  }
+}
+
+const openRawSessions = new Set<RawH2c>();
+
+/** Destroys every raw h2c connection (call it in afterEach). */
+export function destroyRawH2c(): void {
+  for (const raw of openRawSessions) raw.socket.destroy();
+  openRawSessions.clear();
+}
+
+/** An answer over HTTP/1.1 on a TLS port; `body` is the whole body, or its first chunk with `firstChunkOnly`. */
+export interface TlsHttp1Response {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** One HTTP/1.1 request over TLS, offering only `http/1.1` by ALPN (a self-signed certificate is accepted). */
+export function http1OverTls(url: string, options: { firstChunkOnly?: boolean } = {}): Promise<TlsHttp1Response> {
+  const agent = new Agent({ ALPNProtocols: ['http/1.1'], rejectUnauthorized: false, keepAlive: false });
+  return new Promise<TlsHttp1Response>((resolve, reject) => {
+    const req = httpsRequest(url, { agent }, (res) => {
+      let body = '';
+      const done = (): void => resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        if (options.firstChunkOnly) {
+          done();
+          res.destroy();
+        }
+      });
+      res.on('end', done);
+    });
+    req.on('error', reject);
+    req.end();
+  }).finally(() => agent.destroy());
 }

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { constants } from 'node:http2';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +8,7 @@ import path from 'node:path';
 import { injectable } from 'inversify';
 import { HttpResponse, HttpServer, RouteGet, RoutePost, RoutePrefix, type HttpRequest, type HttpServerBuilder } from '@sluice/core';
 import { startHost, deferred, type StartedHost } from '../../../test/support/host.js';
-import { closeHttp2Clients, devCertificate, H2Client } from '../../../test/support/http2.js';
+import { closeHttp2Clients, devCertificate, H2Client, http1OverTls } from '../../../test/support/http2.js';
 
 const forbidden = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
 
@@ -41,23 +40,6 @@ async function start(builder: HttpServerBuilder): Promise<StartedHost> {
 
 const h2c = () => HttpServer.createBuilder().useHttp2({ cleartext: true });
 const h2 = (allowHTTP1?: boolean) => HttpServer.createBuilder().useHttp2({ ...devCertificate(), allowHTTP1 });
-
-/** One HTTP/1.1 request over TLS, offering only `http/1.1` by ALPN. */
-function http1OverTls(
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { rejectUnauthorized: false, agent: false, ALPNProtocols: ['http/1.1'], headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('HTTP/2 (h2c and h2 over TLS)', () => {
   it.each([

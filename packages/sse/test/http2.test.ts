@@ -1,11 +1,18 @@
 import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { request as httpsRequest } from 'node:https';
 import { constants } from 'node:http2';
 import { HttpServer, type HttpRequest, type HttpServerBuilder } from '@sluice/core';
 import { ssePlugin, EventSourceRegistry, type EventSourceEndReason, type HttpRequestEventSource, type SsePluginOptions } from '@sluice/sse';
 import { startHost, type StartedHost } from '../../../test/support/host.js';
-import { closeHttp2Clients, devCertificate, H2Client, type H2EventStream } from '../../../test/support/http2.js';
+import {
+  closeHttp2Clients,
+  destroyRawH2c,
+  devCertificate,
+  H2Client,
+  http1OverTls,
+  RawH2c,
+  type H2EventStream,
+} from '../../../test/support/http2.js';
 
 const generous = 5000;
 const forbidden = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
@@ -19,6 +26,7 @@ interface Started extends StartedHost {
 const hosts: Started[] = [];
 afterEach(async () => {
   closeHttp2Clients();
+  destroyRawH2c();
   await Promise.all(hosts.splice(0).map((h) => h.stop()));
 });
 
@@ -149,20 +157,34 @@ describe.each(protocols)('event streams over %s', (_name, builder) => {
 describe('event streams on the TLS port over the HTTP/1.1 fallback', () => {
   it('keep their HTTP/1.1 head (Connection: keep-alive, chunked)', async () => {
     const { url } = await start(HttpServer.createBuilder().useHttp2(devCertificate()));
-    const head = await new Promise<{ status: number; headers: Record<string, unknown>; first: string }>((resolve, reject) => {
-      const req = httpsRequest(`${url}/sse/h1`, { rejectUnauthorized: false, agent: false, ALPNProtocols: ['http/1.1'] }, (res) => {
-        res.setEncoding('utf8');
-        res.once('data', (chunk: string) => {
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, first: chunk });
-          res.destroy();
-        });
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const head = await http1OverTls(`${url}/sse/h1`, { firstChunkOnly: true });
     expect(head.status).toBe(200);
     expect(head.headers['connection']).toBe('keep-alive');
     expect(head.headers['transfer-encoding']).toBe('chunked');
-    expect(head.first).toBe('data: hello\n\n');
+    expect(head.body).toBe('data: hello\n\n');
+  });
+});
+
+describe('a session that never reads', () => {
+  it('has its event stream dropped as a slow client; the host keeps serving', async () => {
+    const { host, url, registry, ended } = await start(HttpServer.createBuilder().useHttp2({ cleartext: true }), {
+      maxBufferedBytes: 16 * 1024,
+      slowClientTimeoutMs: 300,
+    });
+    const raw = await RawH2c.connect(host.port);
+    raw.socket.write(RawH2c.get(1, '/sse/deaf'));
+    expect(await waitUntil(() => registry.count === 1)).toBe(true);
+    raw.socket.pause();
+    const payload = 'y'.repeat(4096);
+    const timer = setInterval(() => registry.broadcast(payload), 5);
+    try {
+      expect(await waitUntil(() => ended.get('deaf') === 'slow-client', generous)).toBe(true);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(registry.count).toBe(0);
+    const client = await H2Client.connect(url);
+    const stream = client.eventStream('/sse/other');
+    expect(await stream.waitFor((s) => s.events.length === 1, generous)).toBe(true);
   });
 });
