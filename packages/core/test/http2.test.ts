@@ -5,7 +5,9 @@ import { constants } from 'node:http2';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { injectable } from 'inversify';
+import { pino } from 'pino';
 import { HttpResponse, HttpServer, RouteGet, RoutePost, RoutePrefix, type HttpRequest, type HttpServerBuilder } from '@sluice/core';
 import { startHost, deferred, type StartedHost } from '../../../test/support/host.js';
 import { closeHttp2Clients, devCertificate, H2Client, http1OverTls } from '../../../test/support/http2.js';
@@ -252,6 +254,37 @@ describe('HTTP/2 (h2c and h2 over TLS)', () => {
     const client = await H2Client.connect(url);
     const got = await client.request('/users/1', { headers: { 'x-request-id': 'abc-123' } });
     expect(JSON.parse(got.text).requestId).toBe('abc-123');
+  });
+
+  it('the access log has one line per HTTP/2 request, with the error code of an error answer', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        callback();
+      },
+    });
+    const host = h2c()
+      .useListeningPort(0)
+      .useConfiguration((c) => {
+        c.accessLog = true;
+        c.logger = pino({ level: 'info' }, sink);
+      })
+      .build();
+    host.router.get('/ok', () => 'ok');
+    await host.start();
+    hosts.push({ host, url: host.url, stop: () => host.stop() });
+    const client = await H2Client.connect(host.url);
+    await client.request('/ok');
+    await client.request('/nowhere');
+    client.session.close();
+    await host.stop();
+    const access = lines.filter((line) => line.msg === 'request');
+    expect(access.map((line) => [line.path, line.status, line.code])).toEqual([
+      ['/ok', 200, undefined],
+      ['/nowhere', 404, 'SLUICE_NOT_FOUND'],
+    ]);
   });
 
   it('a session with no open stream is closed with GOAWAY after keepAliveTimeout', async () => {
