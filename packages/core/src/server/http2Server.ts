@@ -58,7 +58,7 @@ export function createHttp2Server(options: Http2ServerOptions): NodeServer {
     maxConcurrentStreams: http2.maxConcurrentStreams ?? defaultMaxConcurrentStreams,
     maxHeaderListSize: options.maxHeaderSize,
   };
-  const serverOptions: ServerOptions = { settings, maxHeaderListPairs: 256 };
+  const serverOptions: ServerOptions = { settings };
 
   // Every TCP connection (by its peer's address and port, which its TLS socket shares), the
   // ones whose TLS handshake finished, the HTTP/1.1 ones (the TLS port's fallback) and their
@@ -114,12 +114,15 @@ export function createHttp2Server(options: Http2ServerOptions): NodeServer {
       handshakeTimeout: options.headersTimeout || 120_000,
     };
     const secure = createSecureServer(secureOptions, tracked);
-    // node hands HTTP/1.1 connections to its node:http code, which reads these from the server.
+    // node hands HTTP/1.1 connections to its node:http code, which reads these from the server
+    // object (not from the options): the same limits as an HTTP/1.1 host's (see http1Server.ts).
+    const shortest = Math.min(options.headersTimeout || Infinity, options.requestTimeout || Infinity);
     Object.assign(secure, {
       headersTimeout: options.headersTimeout,
       requestTimeout: options.requestTimeout,
       keepAliveTimeout: options.keepAliveTimeout,
       maxHeaderSize: options.maxHeaderSize,
+      connectionsCheckingInterval: Number.isFinite(shortest) ? Math.max(25, Math.min(1000, Math.floor(shortest / 4))) : 30_000,
     });
     secure.on('connection', (socket: Socket) => {
       const key = peerKey(socket);
