@@ -29,7 +29,7 @@ function http2FromEnvironment(): Http2Options | undefined {
   const keyPath = process.env.HTTPS_KEY ?? 'dev-key.pem';
   if (!existsSync(certPath) || !existsSync(keyPath)) {
     console.error(
-      `HTTP2=1 needs a certificate (${certPath}) and its key (${keyPath}). Make a development pair with:\n` +
+      `HTTP2=1 needs a certificate (${certPath}) and its key (${keyPath}). Make a development pair with \`npx sluice dev-cert\`, or:\n` +
         `  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=localhost \\\n` +
         `    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout dev-key.pem -out dev-cert.pem`,
     );
