@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { connect as tlsConnect } from 'node:tls';
+import { connect as netConnect, type Socket } from 'node:net';
 import { constants } from 'node:http2';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,14 @@ async function start(builder: HttpServerBuilder): Promise<StartedHost> {
 
 const h2c = () => HttpServer.createBuilder().useHttp2({ cleartext: true });
 const h2 = (allowHTTP1?: boolean) => HttpServer.createBuilder().useHttp2({ ...devCertificate(), allowHTTP1 });
+
+/** A TCP connection that never starts its TLS handshake. */
+async function silentConnection(port: number): Promise<Socket> {
+  const socket = netConnect({ port, host: '127.0.0.1' });
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return socket;
+}
 
 describe('HTTP/2 (h2c and h2 over TLS)', () => {
   it.each([
@@ -285,6 +294,28 @@ describe('HTTP/2 (h2c and h2 over TLS)', () => {
       ['/ok', 200, undefined],
       ['/nowhere', 404, 'SLUICE_NOT_FOUND'],
     ]);
+  });
+
+  it('headersTimeout bounds the TLS handshake: a connection that sends nothing is closed', async () => {
+    const { host } = await start(
+      h2().useConfiguration((c) => {
+        c.headersTimeout = 300;
+      }),
+    );
+    const socket = await silentConnection(host.port);
+    const started = Date.now();
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('stop() closes a connection still in its TLS handshake at once', async () => {
+    const { host } = await start(h2());
+    const socket = await silentConnection(host.port);
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    const started = Date.now();
+    await host.stop();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(5000); // the grace period is 10 s
   });
 
   it('a session with no open stream is closed with GOAWAY after keepAliveTimeout', async () => {

@@ -139,8 +139,17 @@ export function createHttp2Server(options: Http2ServerOptions): NodeServer {
         socket.once('close', () => http1Sockets.delete(socket));
       }
     });
-    // HTTP/1.1 fallback: node's parse errors and timeouts, answered as on an HTTP/1.1 host.
-    secure.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, logger));
+    // HTTP/1.1 fallback: node's parse errors and timeouts, answered as on an HTTP/1.1 host. With
+    // a listener here node also reports TLS failures (a handshake timeout) here, and no longer
+    // destroys the socket itself: one that never finished its handshake has no one to answer.
+    secure.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if ((socket as TLSSocket).alpnProtocol == null) {
+        logger?.debug({ err: error }, 'TLS handshake failed');
+        socket.destroy();
+        return;
+      }
+      answerClientError(error, socket, logger);
+    });
     // A client that negotiated no protocol while HTTP/1.1 is refused: say so, instead of node's silent close after 10 s.
     secure.on('unknownProtocol', (socket: TLSSocket) => {
       logger?.debug({ remoteAddress: socket.remoteAddress }, 'HTTP/1.1 client refused (allowHTTP1: false)');
