@@ -44,6 +44,20 @@ async function start(builder: HttpServerBuilder): Promise<StartedHost> {
 const h2c = () => HttpServer.createBuilder().useHttp2({ cleartext: true });
 const h2 = (allowHTTP1?: boolean) => HttpServer.createBuilder().useHttp2({ ...devCertificate(), allowHTTP1 });
 
+/** Writes `text` over TLS negotiated as `http/1.1` and resolves with what came back before the server closed. */
+function tlsExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () =>
+      socket.write(text),
+    );
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
+
 /** A TCP connection that never starts its TLS handshake. */
 async function silentConnection(port: number): Promise<Socket> {
   const socket = netConnect({ port, host: '127.0.0.1' });
@@ -145,6 +159,19 @@ describe('HTTP/2 (h2c and h2 over TLS)', () => {
     const got = await http1OverTls(`${url}/users/7`);
     expect(got.status).toBe(200);
     expect(JSON.parse(got.body)).toMatchObject({ id: '7', version: '1.1', protocol: 'https' });
+  });
+
+  it('the HTTP/1.1 fallback keeps the HTTP/1.1 limits: 431 for an oversized head, 408 for a slow one', async () => {
+    const { host } = await start(
+      h2().useConfiguration((c) => {
+        c.maxHeaderSize = 2048;
+        c.headersTimeout = 300;
+      }),
+    );
+    const oversized = await tlsExchange(host.port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(4096)}\r\n\r\n`);
+    expect(oversized.startsWith('HTTP/1.1 431')).toBe(true);
+    const slow = await tlsExchange(host.port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+    expect(slow.startsWith('HTTP/1.1 408')).toBe(true);
   });
 
   it('allowHTTP1: false refuses HTTP/1.1 clients: the TLS handshake fails for lack of a common protocol', async () => {
@@ -252,6 +279,23 @@ describe('HTTP/2 (h2c and h2 over TLS)', () => {
     expect(hop.headers['connection']).toBeUndefined();
     const posted = await host.inject({ method: 'POST', url: '/users', body: { a: 1 } });
     expect(posted.json()).toEqual({ a: 1 });
+  });
+
+  it('a client resetting its stream aborts request.signal; the session goes on', async () => {
+    const aborted = deferred<string>();
+    const { url, host } = await start(h2c());
+    host.router.get('/wait', (req) => {
+      req.signal.addEventListener('abort', () => aborted.resolve(String((req.signal.reason as Error).name)));
+      return new Promise(() => undefined);
+    });
+    host.router.get('/', () => 'ok');
+    const client = await H2Client.connect(url);
+    const stream = client.session.request({ ':path': '/wait' });
+    stream.on('error', () => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    stream.close(constants.NGHTTP2_CANCEL);
+    expect(await aborted.promise).toBe('AbortError');
+    expect((await client.request('/')).text).toBe('ok');
   });
 
   it('request ids come from the configured header over HTTP/2', async () => {

@@ -4,7 +4,7 @@ import { SluiceError, ErrorCodes, HttpErrorCodes } from '../errors.js';
 import { HttpError } from './HttpError.js';
 import { parseCookieHeader } from './cookies.js';
 import { readBody } from './readBody.js';
-import type { NodeRequest, NodeResponse } from './nodeMessages.js';
+import { responseCompleted, type NodeRequest, type NodeResponse } from './nodeMessages.js';
 
 /**
  * Per-request storage for handlers and the code after them (the user found by an
@@ -173,10 +173,10 @@ export class HttpRequest {
       const controller = new AbortController();
       this.#abort = controller;
       const response = this.rawResponse;
-      if (response.destroyed && !response.writableFinished) controller.abort(clientGone());
-      else if (!response.writableFinished) {
+      if (response.destroyed && !responseCompleted(response)) controller.abort(clientGone());
+      else if (!responseCompleted(response)) {
         response.once('close', () => {
-          if (!response.writableFinished) controller.abort(clientGone());
+          if (!responseCompleted(response)) controller.abort(clientGone());
         });
       }
     }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 
 /**
  * node's request object behind an `HttpRequest`: node:http's `IncomingMessage`
@@ -27,4 +27,16 @@ export function requestArrived(raw: NodeRequest): boolean {
   if (!isHttp2Request(raw)) return false;
   const stream = raw.stream;
   return stream.endAfterHeaders || stream.state.remoteClose === 1;
+}
+
+/**
+ * True once the response went out whole; false while it is being written and
+ * for one cut short (the client left, the stream was reset). node:http's
+ * `writableFinished` says just that; the HTTP/2 compatibility response reports
+ * `writableFinished` as soon as its stream closed, reset or not, so there the
+ * end must have been written and the stream closed without an error code.
+ */
+export function responseCompleted(res: NodeResponse): boolean {
+  if (!('stream' in res)) return res.writableFinished;
+  return res.writableEnded && res.writableFinished && res.stream.rstCode === constants.NGHTTP2_NO_ERROR;
 }

@@ -1,5 +1,5 @@
 import { HttpErrorCodes } from '../errors.js';
-import { requestArrived, type NodeRequest, type NodeResponse } from '../http/nodeMessages.js';
+import { requestArrived, responseCompleted, type NodeRequest, type NodeResponse } from '../http/nodeMessages.js';
 import type { Logger } from 'pino';
 import { HttpError } from '../http/HttpError.js';
 import { type HttpRequest, type RequestSettings } from '../http/HttpRequest.js';
@@ -226,7 +226,7 @@ export class RequestDispatcher {
           status,
           ms: Math.round((performance.now() - started) * 100) / 100,
           ...(code === undefined ? {} : { code }),
-          ...(res.writableFinished ? {} : { aborted: true }),
+          ...(responseCompleted(res) ? {} : { aborted: true }),
         },
         'request',
       );
