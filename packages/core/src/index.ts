@@ -7,7 +7,7 @@ export { ServerConfiguration } from './server/ServerConfiguration.js';
 export type { CompressionOptions } from './contracts/CompressionOptions.js';
 
 export { HttpRequest, type RequestBag } from './http/HttpRequest.js';
-export type { NodeRequest, NodeResponse } from './http/nodeMessages.js';
+export { isResponseClosed, type NodeRequest, type NodeResponse } from './http/nodeMessages.js';
 export { HttpResponse, type ResponseContent, type ResponseFile, type HeaderValue } from './http/HttpResponse.js';
 export { HttpError } from './http/HttpError.js';
 export type { CookieOptions } from './http/cookies.js';

@@ -104,6 +104,26 @@ describe.each(protocols)('event streams over %s', (_name, builder) => {
     expect(await sibling.waitFor((s) => s.events.some((e) => e.data === 'still here'), generous)).toBe(true);
   });
 
+  it('a client that resets its stream before the head is sent never enters the registry', async () => {
+    const started = await start(builder());
+    const opened: string[] = [];
+    started.host.router.get('/late/:id', async (req: HttpRequest) => {
+      await new Promise((r) => setTimeout(r, 150));
+      const sse = req.getEventSource(req.params.id);
+      opened.push(req.params.id!);
+      const reason = await sse.keepAlive();
+      started.ended.set(req.params.id!, reason);
+      return sse.close();
+    });
+    const client = await H2Client.connect(started.url);
+    const stream = client.eventStream('/late/gone');
+    await new Promise((r) => setTimeout(r, 30));
+    stream.reset();
+    expect(await waitUntil(() => started.ended.get('gone') === 'client')).toBe(true);
+    expect(opened).toEqual(['gone']);
+    expect(started.registry.count).toBe(0);
+  });
+
   it('stop() sends the final event on each stream and ends it (END_STREAM), then closes every session with GOAWAY', async () => {
     const started = await start(builder());
     const { url, registry, host } = started;

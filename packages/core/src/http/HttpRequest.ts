@@ -4,7 +4,7 @@ import { SluiceError, ErrorCodes, HttpErrorCodes } from '../errors.js';
 import { HttpError } from './HttpError.js';
 import { parseCookieHeader } from './cookies.js';
 import { readBody } from './readBody.js';
-import { responseCompleted, type NodeRequest, type NodeResponse } from './nodeMessages.js';
+import { isResponseClosed, responseCompleted, type NodeRequest, type NodeResponse } from './nodeMessages.js';
 
 /**
  * Per-request storage for handlers and the code after them (the user found by an
@@ -173,7 +173,7 @@ export class HttpRequest {
       const controller = new AbortController();
       this.#abort = controller;
       const response = this.rawResponse;
-      if (response.destroyed && !responseCompleted(response)) controller.abort(clientGone());
+      if (isResponseClosed(response) && !responseCompleted(response)) controller.abort(clientGone());
       else if (!responseCompleted(response)) {
         response.once('close', () => {
           if (!responseCompleted(response)) controller.abort(clientGone());

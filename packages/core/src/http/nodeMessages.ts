@@ -40,3 +40,16 @@ export function responseCompleted(res: NodeResponse): boolean {
   if (!('stream' in res)) return res.writableFinished;
   return res.writableEnded && res.writableFinished && res.stream.rstCode === constants.NGHTTP2_NO_ERROR;
 }
+
+/**
+ * True once the response can take no more bytes: destroyed, or (HTTP/2) its
+ * stream closed, the client having reset it. node's HTTP/2 compatibility
+ * response is no `Writable` at run time whatever its type says: it has no
+ * `destroyed`, and writes to a closed stream are silently dropped, so read
+ * this instead of `res.destroyed`.
+ */
+export function isResponseClosed(res: NodeResponse): boolean {
+  if (!('stream' in res)) return res.destroyed;
+  const stream = res.stream;
+  return stream === undefined || stream.destroyed || stream.closed;
+}

@@ -7,7 +7,7 @@ import type { ErrorHandler } from '../contracts/handlers.js';
 import type { ResponseWriter } from './ResponseWriter.js';
 import { lingerAfterResponse } from './lingeringClose.js';
 import { closeConnectionAfter } from './connectionHeaders.js';
-import { isHttp2Request } from '../http/nodeMessages.js';
+import { isHttp2Request, isResponseClosed } from '../http/nodeMessages.js';
 
 /**
  * Answers a request that failed: the user's error handler first, else a JSON
@@ -38,9 +38,9 @@ export class ErrorResponder {
     } else {
       this.#logger?.error({ err: error, reqId: request.id, method: request.method, url: request.url }, 'request failed');
     }
-    if (res.headersSent || res.destroyed) {
+    if (res.headersSent || isResponseClosed(res)) {
       // Mid-stream failure: the status is gone already; cut the response so the client sees it broke.
-      if (!res.destroyed) res.destroy(error instanceof Error ? error : undefined);
+      if (!isResponseClosed(res)) res.destroy(error instanceof Error ? error : undefined);
       return;
     }
     try {
@@ -56,7 +56,7 @@ export class ErrorResponder {
       await this.#writer.write(request, response ?? defaultErrorResponse(error));
     } catch (writeError) {
       this.#logger?.error({ err: writeError, reqId: request.id }, 'could not write the error response');
-      if (!res.destroyed) res.destroy();
+      if (!isResponseClosed(res)) res.destroy();
     }
   }
 

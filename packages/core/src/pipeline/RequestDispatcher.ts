@@ -1,5 +1,5 @@
 import { HttpErrorCodes } from '../errors.js';
-import { requestArrived, responseCompleted, type NodeRequest, type NodeResponse } from '../http/nodeMessages.js';
+import { isResponseClosed, requestArrived, responseCompleted, type NodeRequest, type NodeResponse } from '../http/nodeMessages.js';
 import type { Logger } from 'pino';
 import { HttpError } from '../http/HttpError.js';
 import { type HttpRequest, type RequestSettings } from '../http/HttpRequest.js';
@@ -144,7 +144,7 @@ export class RequestDispatcher {
   readonly #onTimeout = (request: HttpRequest): void => {
     const res = request.rawResponse;
     // A stream (SSE) that already sent its head is not timed out: it answered.
-    if (res.headersSent || res.destroyed) return;
+    if (res.headersSent || isResponseClosed(res)) return;
     // A body still arriving is the client's delay (408); otherwise the handler's (503).
     const error = requestArrived(request.raw)
       ? new HttpError(503, `The request took longer than ${this.#requestTimeout} ms`, { code: HttpErrorCodes.RequestTimeout })

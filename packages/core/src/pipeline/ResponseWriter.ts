@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream';
 import type { HttpRequest } from '../http/HttpRequest.js';
-import type { NodeResponse } from '../http/nodeMessages.js';
+import { isResponseClosed, type NodeResponse } from '../http/nodeMessages.js';
 import { type HttpResponse, isResponseFile, type HeaderValue } from '../http/HttpResponse.js';
 import type { CompressionOptions } from '../contracts/CompressionOptions.js';
 import { sendFile } from '../static/sendFile.js';
@@ -89,7 +89,7 @@ export class ResponseWriter {
     this.#decorate(request, headers);
     res.writeHead(response.status, headers as Record<string, string>);
     pipeline(content, res, (error) => {
-      if (error && !res.destroyed) res.destroy(error);
+      if (error && !isResponseClosed(res)) res.destroy(error);
     });
   }
 
@@ -129,7 +129,7 @@ export class ResponseWriter {
         const encoding = chooseEncoding(request.header('accept-encoding'), compression);
         if (encoding !== undefined) {
           return compress(bytes, encoding).then((compressed) => {
-            if (res.headersSent || res.destroyed) return;
+            if (res.headersSent || isResponseClosed(res)) return;
             headers['content-encoding'] = encoding;
             headers['content-length'] = compressed.byteLength;
             res.writeHead(status, headers as Record<string, string>);

@@ -1,4 +1,4 @@
-import { HttpResponse, type HeaderValue, type HttpRequest } from '@sluice/core';
+import { HttpResponse, isResponseClosed, type HeaderValue, type HttpRequest } from '@sluice/core';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { SseErrorCodes, sseError } from '../errors.js';
 import { encodeComment, encodeRetry, Frame } from '../frame.js';
@@ -245,7 +245,8 @@ export class EventSourceConnection<TSource = unknown> implements HostedConnectio
   // Writes the head: status 200, the SSE headers, appended ones, host-wide ones (CORS).
   #open(): void {
     const res = this.request.rawResponse;
-    if (res.headersSent || res.destroyed || res.writableEnded) {
+    // (isResponseClosed, not res.destroyed: an HTTP/2 response has none, and a reset stream takes writes silently.)
+    if (res.headersSent || isResponseClosed(res) || res.writableEnded) {
       this.#finish('client');
       return;
     }
