@@ -6,7 +6,7 @@ import { constants } from 'node:http2';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { injectable } from 'inversify';
 import { pino } from 'pino';
 import { HttpResponse, HttpServer, RouteGet, RoutePost, RoutePrefix, type HttpRequest, type HttpServerBuilder } from '@sluice/core';
@@ -221,6 +221,22 @@ describe('HTTP/2 (h2c and h2 over TLS)', () => {
     }
   });
 
+  it('a streamed response body and a body read as a stream work over HTTP/2', async () => {
+    const { url, host } = await start(h2c());
+    host.router.get('/stream', () => HttpResponse.stream(Readable.from(['a', 'b', 'c']), 'text/plain'));
+    host.router.post('/echo', async (req) => {
+      let total = 0;
+      for await (const chunk of req.raw) total += (chunk as Buffer).length;
+      return { total };
+    });
+    const client = await H2Client.connect(url);
+    const streamed = await client.request('/stream');
+    expect(streamed.text).toBe('abc');
+    expect(streamed.headers['transfer-encoding']).toBeUndefined();
+    const echoed = await client.request('/echo', { method: 'POST', body: Buffer.alloc(100_000) });
+    expect(JSON.parse(echoed.text)).toEqual({ total: 100_000 });
+  });
+
   it('compresses a compressible response over HTTP/2', async () => {
     const { url, host } = await start(h2c().useConfiguration((c) => (c.compression = { threshold: 100 })));
     host.router.get('/big', () => ({ items: Array.from({ length: 200 }, (_, i) => `item-${i}`) }));
@@ -285,8 +301,12 @@ describe('HTTP/2 (h2c and h2 over TLS)', () => {
     const aborted = deferred<string>();
     const { url, host } = await start(h2c());
     host.router.get('/wait', (req) => {
-      req.signal.addEventListener('abort', () => aborted.resolve(String((req.signal.reason as Error).name)));
-      return new Promise(() => undefined);
+      return new Promise((resolve) =>
+        req.signal.addEventListener('abort', () => {
+          aborted.resolve(String((req.signal.reason as Error).name));
+          resolve('gone');
+        }),
+      );
     });
     host.router.get('/', () => 'ok');
     const client = await H2Client.connect(url);
