@@ -277,10 +277,15 @@ export class RawH2c {
 
   /** A HEADERS frame (END_HEADERS, and END_STREAM) for `GET path`, HPACK-encoded without indexing. */
   static get(stream: number, path: string): Buffer {
+    return RawH2c.headers(stream, 'GET', path, true);
+  }
+
+  /** A HEADERS frame (END_HEADERS; END_STREAM when `endStream`) for a GET or POST. */
+  static headers(stream: number, method: 'GET' | 'POST', path: string, endStream: boolean): Buffer {
     const literal = (index: number, value: string): Buffer => Buffer.concat([Buffer.from([index, value.length]), Buffer.from(value)]);
-    // :method GET (static 2), :scheme http (static 6), :path and :authority as literals with indexed names.
-    const block = Buffer.concat([Buffer.from([0x82, 0x86]), literal(4, path), literal(1, 'localhost')]);
-    return RawH2c.frame(FrameType.Headers, 0x4 | 0x1, stream, block);
+    // :method GET/POST (static 2/3), :scheme http (static 6), :path and :authority as literals with indexed names.
+    const block = Buffer.concat([Buffer.from([method === 'GET' ? 0x82 : 0x83, 0x86]), literal(4, path), literal(1, 'localhost')]);
+    return RawH2c.frame(FrameType.Headers, 0x4 | (endStream ? 0x1 : 0), stream, block);
   }
 
   static rstStream(stream: number, code = constants.NGHTTP2_CANCEL): Buffer {

@@ -10,8 +10,16 @@ import { Readable, Writable } from 'node:stream';
 import { injectable } from 'inversify';
 import { pino } from 'pino';
 import { HttpResponse, HttpServer, RouteGet, RoutePost, RoutePrefix, type HttpRequest, type HttpServerBuilder } from '@sluice/core';
-import { startHost, deferred, type StartedHost } from '../../../test/support/host.js';
-import { closeHttp2Clients, devCertificate, H2Client, http1OverTls } from '../../../test/support/http2.js';
+import { startHost, deferred, within, type StartedHost } from '../../../test/support/host.js';
+import {
+  closeHttp2Clients,
+  destroyRawH2c,
+  devCertificate,
+  FrameType,
+  H2Client,
+  http1OverTls,
+  RawH2c,
+} from '../../../test/support/http2.js';
 
 const forbidden = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
 
@@ -32,6 +40,7 @@ class UsersController {
 const hosts: StartedHost[] = [];
 afterEach(async () => {
   closeHttp2Clients();
+  destroyRawH2c();
   await Promise.all(hosts.splice(0).map((h) => h.stop()));
 });
 
@@ -316,6 +325,30 @@ describe('HTTP/2 (h2c and h2 over TLS)', () => {
     stream.close(constants.NGHTTP2_CANCEL);
     expect(await aborted.promise).toBe('AbortError');
     expect((await client.request('/')).text).toBe('ok');
+  });
+
+  it('a client resetting its stream mid-upload fails the body read at once (SLUICE_BODY_ABORTED)', async () => {
+    const failed = deferred<string>();
+    const { url, host } = await start(h2c());
+    host.router.post('/upload', async (req) => {
+      try {
+        await req.bytes();
+        failed.resolve('read');
+      } catch (error) {
+        failed.resolve(String((error as { code?: string }).code));
+      }
+      return 'done';
+    });
+    // Raw frames: node's own client ends its side (END_STREAM) before a reset, as if the body were whole.
+    const raw = await RawH2c.connect(host.port);
+    raw.socket.write(RawH2c.headers(1, 'POST', '/upload', false));
+    raw.socket.write(RawH2c.frame(FrameType.Data, 0, 1, Buffer.alloc(1000)));
+    await new Promise((r) => setTimeout(r, 50));
+    raw.socket.write(RawH2c.rstStream(1));
+    expect(await within(failed.promise, 2000, 'the body read to fail')).toBe('SLUICE_BODY_ABORTED');
+    // The host goes on serving.
+    const client = await H2Client.connect(url);
+    expect((await client.request('/upload', { method: 'POST', body: 'abc' })).text).toBe('done');
   });
 
   it('request ids come from the configured header over HTTP/2', async () => {

@@ -4,7 +4,7 @@ import { SluiceError, ErrorCodes, HttpErrorCodes } from '../errors.js';
 import { HttpError } from './HttpError.js';
 import { parseCookieHeader } from './cookies.js';
 import { readBody } from './readBody.js';
-import { isResponseClosed, responseCompleted, type NodeRequest, type NodeResponse } from './nodeMessages.js';
+import { isResponseClosed, requestArrived, responseCompleted, type NodeRequest, type NodeResponse } from './nodeMessages.js';
 
 /**
  * Per-request storage for handlers and the code after them (the user found by an
@@ -194,7 +194,7 @@ export class HttpRequest {
   /** The body as bytes; 413 past the configured `maxBodySize`, read once and cached. */
   bytes(): Promise<Buffer> {
     if (this.#body === undefined) {
-      if (this.raw.readableDidRead && !this.raw.complete) {
+      if (this.raw.readableDidRead && !requestArrived(this.raw)) {
         return Promise.reject(
           new SluiceError(ErrorCodes.BodyConsumed, 'The request body was already read as a stream from request.raw; read it one way only'),
         );

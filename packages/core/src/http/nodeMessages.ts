@@ -19,14 +19,23 @@ export function isHttp2Request(raw: NodeRequest): raw is Http2ServerRequest {
 
 /**
  * True once the whole request (head and body) has arrived. node:http's `complete`
- * says so as soon as it parsed the end; HTTP/2's only once the body was *read* to
- * its end, so there the stream's own state (END_STREAM received) is asked.
+ * says so as soon as it parsed the end. HTTP/2's `complete` means something else
+ * (true once the stream closed, reset or not; false until the body was *read* to
+ * its end), so there the stream's own state is asked: END_STREAM received.
  */
 export function requestArrived(raw: NodeRequest): boolean {
-  if (raw.complete) return true;
-  if (!isHttp2Request(raw)) return false;
+  if (!isHttp2Request(raw)) return raw.complete;
   const stream = raw.stream;
-  return stream.endAfterHeaders || stream.state.remoteClose === 1;
+  return (!raw.aborted && raw.readableEnded) || stream.endAfterHeaders || stream.state.remoteClose === 1;
+}
+
+/**
+ * True when the body's end was not the client's: an HTTP/2 stream reset
+ * mid-body still ends the request's readable side (node pushes its end), so
+ * a body read must look here before taking the bytes it got as the body.
+ */
+export function bodyCutShort(raw: NodeRequest): boolean {
+  return isHttp2Request(raw) && raw.aborted;
 }
 
 /**
