@@ -146,6 +146,17 @@ describe.each(protocols)('event streams over %s', (_name, builder) => {
     }
   });
 
+  it('a quiet stream keeps its session past keepAliveTimeout (only a session without streams is idle)', async () => {
+    const { url, registry } = await start(builder().useConfiguration((c) => (c.keepAliveTimeout = 100)));
+    const client = await H2Client.connect(url);
+    const stream = client.eventStream('/sse/quiet');
+    expect(await waitUntil(() => registry.count === 1)).toBe(true);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(client.goawayCode).toBeUndefined();
+    registry.getByIdentifier('quiet')!.send('still there');
+    expect(await stream.waitFor((s) => s.events.some((e) => e.data === 'still there'), generous)).toBe(true);
+  });
+
   it('a stream whose window is closed is a slow reader: dropped past the bound while its siblings on the session keep up', async () => {
     const { url, registry, ended } = await start(builder(), { maxBufferedBytes: 8 * 1024, slowClientTimeoutMs: 300 });
     // A 1 KiB stream window: a stream the client stops reading closes its window almost at once.
