@@ -3,6 +3,7 @@
 // otherwise. Session defaults (retry 2000 sent on connect, 10 s keep-alive comments) except the
 // serializer: strings pass through unquoted so the data lines match the raw reference.
 import http from 'node:http';
+import http2 from 'node:http2';
 import { createSession, createChannel } from 'better-sse';
 
 const port = Number(process.env.PORT ?? 3203);
@@ -28,7 +29,9 @@ function sendEvents(n, size, spread) {
   next();
 }
 
-const server = http.createServer(async (req, res) => {
+// HTTP2=h2c: node:http2's compatibility API, which better-sse's createSession(req, res) accepts (scripts/http2.mjs).
+const createServer = process.env.HTTP2 === 'h2c' ? http2.createServer : http.createServer;
+const server = createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/sse') {
     const id = url.searchParams.get('id') ?? String(Math.random());

@@ -9,7 +9,8 @@ import fastifySSE from '@fastify/sse';
 const users = new Map([['42', { id: '42', name: 'Ada' }]]);
 const port = Number(process.env.PORT ?? 3103);
 
-const app = Fastify({ logger: false });
+// HTTP2=h2c: Fastify's own HTTP/2 (node:http2 createServer, prior knowledge; scripts/http2.mjs).
+const app = Fastify({ logger: false, http2: process.env.HTTP2 === 'h2c' });
 await app.register(fastifySSE, {
   serializer: (data) => (typeof data === 'string' ? data : JSON.stringify(data)),
 });

@@ -53,7 +53,10 @@ class StreamController {
   }
 }
 
-const host = HttpServer.createBuilder()
+// HTTP2=h2c: the same app over HTTP/2 with prior knowledge (scripts/http2.mjs); streams per session unbounded here.
+const builder = HttpServer.createBuilder();
+if (process.env.HTTP2 === 'h2c') builder.useHttp2({ cleartext: true, maxConcurrentStreams: 100_000 });
+const host = builder
   .useListeningPort(Number(process.env.PORT ?? 3203), '127.0.0.1')
   .useControllers(StreamController)
   .useServices((c) => {

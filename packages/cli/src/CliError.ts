@@ -21,7 +21,7 @@ export const CliErrorCodes = {
   UnknownTemplate: 'SLUICE_CLI_UNKNOWN_TEMPLATE',
   /** The directory's name is not a valid npm package name. */
   InvalidName: 'SLUICE_CLI_INVALID_NAME',
-  /** The target exists and is a file, or a directory that is not empty. */
+  /** The target exists and is a file, or a directory that is not empty (or `dev-cert`'s files exist). */
   TargetNotEmpty: 'SLUICE_CLI_TARGET_NOT_EMPTY',
   /** `--local` from an installed CLI: there is no checkout of the Sluice repository to pack the packages from. */
   NotInCheckout: 'SLUICE_CLI_NOT_IN_CHECKOUT',
@@ -29,6 +29,8 @@ export const CliErrorCodes = {
   CheckoutPackagesMissing: 'SLUICE_CLI_CHECKOUT_PACKAGES_MISSING',
   /** The registry has no `@sluice/*` version for the app, and there is no checkout to pack them from. */
   SluiceUnavailable: 'SLUICE_CLI_SLUICE_UNAVAILABLE',
+  /** `sluice dev-cert`: openssl is missing or failed. */
+  OpensslFailed: 'SLUICE_CLI_OPENSSL_FAILED',
 } as const;
 
 export type CliErrorCode = (typeof CliErrorCodes)[keyof typeof CliErrorCodes];

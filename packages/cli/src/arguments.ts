@@ -6,7 +6,8 @@ import type { SluiceSource } from './sluiceSource.js';
 export type CliCommand =
   | { readonly kind: 'help'; readonly topic: 'main' | 'new' }
   | { readonly kind: 'version' }
-  | { readonly kind: 'new'; readonly directory: string; readonly template: string | undefined; readonly source: SluiceSource };
+  | { readonly kind: 'new'; readonly directory: string; readonly template: string | undefined; readonly source: SluiceSource }
+  | { readonly kind: 'dev-cert'; readonly directory: string };
 
 const options = {
   template: { type: 'string', short: 't' },
@@ -20,8 +21,8 @@ const seeHelp = '(see --help)';
 
 /**
  * Parses `sluice`'s arguments (without the node and script paths):
- * `new <dir> [--template <name>] [--local|--registry]`, `--help`, `new --help`, `help [new]`,
- * `--version`. Options may come before or after the positionals, and `--` ends
+ * `new <dir> [--template <name>] [--local|--registry]`, `dev-cert [dir]`, `--help`, `new --help`,
+ * `help [new]`, `--version`. Options may come before or after the positionals, and `--` ends
  * the options. Anything else throws a {@link CliError} with a one-line reason.
  * The template name is checked later, with the rest of what `new` needs.
  */
@@ -48,7 +49,16 @@ export function parseArguments(argv: readonly string[]): CliCommand {
     if (rest.length === 1 && rest[0] === 'new') return { kind: 'help', topic: 'new' };
     throw new CliError(CliErrorCodes.Usage, `no help on "${rest.join(' ')}" ${seeHelp}`);
   }
-  if (command !== 'new') throw new CliError(CliErrorCodes.Usage, `unknown command "${command}": the command is new ${seeHelp}`);
+  if (command === 'dev-cert') {
+    if (values.help) return { kind: 'help', topic: 'main' };
+    if (rest.length > 1)
+      throw new CliError(CliErrorCodes.Usage, `unexpected argument "${rest[1]}": dev-cert takes one directory ${seeHelp}`);
+    if (values.template !== undefined || values.local || values.registry)
+      throw new CliError(CliErrorCodes.Usage, `dev-cert takes no --template, --local or --registry ${seeHelp}`);
+    return { kind: 'dev-cert', directory: rest[0] ?? '.' };
+  }
+  if (command !== 'new')
+    throw new CliError(CliErrorCodes.Usage, `unknown command "${command}": the commands are new and dev-cert ${seeHelp}`);
   if (values.help) return { kind: 'help', topic: 'new' };
 
   const [directory, ...extra] = rest;

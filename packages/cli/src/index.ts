@@ -6,4 +6,5 @@ export { templates, templateNames, defaultTemplate, type TemplateName } from './
 export { resolveSluice, vendorDirectory, type SluiceOrigin, type SluiceSource } from './sluiceSource.js';
 export { npmView, type RegistryAnswer, type RegistryLookup } from './registry.js';
 export { findCheckout } from './checkout.js';
+export { makeDevCertificate, type DevCertificateFiles } from './devCert.js';
 export { CliError, CliErrorCodes, type CliErrorCode } from './CliError.js';

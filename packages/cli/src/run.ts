@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { parseArguments } from './arguments.js';
 import { cliVersion } from './cliPackage.js';
+import { makeDevCertificate } from './devCert.js';
 import { newApp } from './newApp.js';
 import { nextSteps } from './nextSteps.js';
 import { mainUsage, newUsage } from './usage.js';
@@ -46,6 +48,15 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
       case 'new': {
         const app = await newApp({ directory: command.directory, template: command.template, source: command.source, cwd });
         stdout.write(nextSteps(app, cwd));
+        return 0;
+      }
+      case 'dev-cert': {
+        const files = makeDevCertificate(command.directory, cwd);
+        stdout.write(
+          `Wrote ${path.relative(cwd, files.cert) || files.cert} and ${path.relative(cwd, files.key) || files.key}: ` +
+            'a self-signed certificate for localhost and 127.0.0.1, valid 30 days, for useHttp2({ key, cert }).\n' +
+            'Keep them out of version control; browsers warn about them once.\n',
+        );
         return 0;
       }
     }

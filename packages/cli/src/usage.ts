@@ -6,6 +6,7 @@ export function mainUsage(): string {
 
 Commands:
   new <dir>       Create a Sluice app in <dir> (see sluice new --help)
+  dev-cert [dir]  Write dev-key.pem and dev-cert.pem (self-signed, for HTTP/2 in development) in [dir]
 
 Options:
   -h, --help      Show this help

@@ -1,10 +1,13 @@
 export { HttpServer } from './builder/HttpServer.js';
 export { HttpServerBuilder } from './builder/HttpServerBuilder.js';
 export { HttpHost } from './server/HttpHost.js';
+export type { HostServer } from './server/NodeServer.js';
+export type { Http2Options, Http2TlsOptions, Http2CleartextOptions } from './contracts/Http2Options.js';
 export { ServerConfiguration } from './server/ServerConfiguration.js';
 export type { CompressionOptions } from './contracts/CompressionOptions.js';
 
 export { HttpRequest, type RequestBag, type ResponseOwner } from './http/HttpRequest.js';
+export { isResponseClosed, type NodeRequest, type NodeResponse } from './http/nodeMessages.js';
 export { HttpResponse, type ResponseContent, type ResponseFile, type HeaderValue } from './http/HttpResponse.js';
 export { HttpError } from './http/HttpError.js';
 export type { CookieOptions } from './http/cookies.js';

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { connect } from 'node:net';
-import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpServer, type HttpRequest, type HttpHost, type SluicePlugin, type PluginContext } from '@sluice/core';
+import { HttpServer, type HostServer, type HttpRequest, type HttpHost, type SluicePlugin, type PluginContext } from '@sluice/core';
 import { startHost, deferred, within, type StartedHost } from '../../../test/support/host.js';
 import { RawConnection, destroyRawSockets } from '../../../test/support/raw.js';
 
@@ -31,7 +30,7 @@ function tryConnect(port: number): Promise<string> {
 }
 
 /** Waits until the server has accepted `count` connections (so a test's socket is really in). */
-async function waitForConnections(server: Server, count: number): Promise<void> {
+async function waitForConnections(server: HostServer, count: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const n = await new Promise<number>((resolve, reject) =>
       server.getConnections((error, value) => (error ? reject(error) : resolve(value))),

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
-import { HttpServer, type HttpHost } from '@sluice/core';
+import { HttpServer, type Http2Options, type HttpHost } from '@sluice/core';
 import { ssePlugin } from '@sluice/sse';
 import { ChatController } from './ChatController.js';
 import { ChatService } from './ChatService.js';
@@ -10,6 +10,8 @@ import { ChatSettings } from './ChatSettings.js';
 export interface ChatAppOptions extends Partial<ChatSettings> {
   /** One log line per request (`main.ts` turns it on; tests leave logging off). */
   accessLog?: boolean;
+  /** Serve HTTP/2 (`main.ts` sets it when started with `HTTP2=1`); HTTP/1.1 otherwise. */
+  http2?: Http2Options;
 }
 
 /** The page and its assets, next to `src/` and `dist/` alike. */
@@ -17,10 +19,12 @@ export const publicDirectory = fileURLToPath(new URL('../public/', import.meta.u
 
 /** Builds the chat host; `main.ts` starts it, the tests start it on port 0. */
 export function createApp(port: number, options: ChatAppOptions = {}): HttpHost {
-  const { accessLog = false, ...overrides } = options;
+  const { accessLog = false, http2, ...overrides } = options;
   const settings = new ChatSettings();
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) Object.assign(settings, { [key]: value });
-  return HttpServer.createBuilder()
+  const builder = HttpServer.createBuilder();
+  if (http2 !== undefined) builder.useHttp2(http2);
+  return builder
     .useListeningPort(port, '127.0.0.1')
     .useControllers(ChatController)
     .useServices((c) => {

@@ -14,7 +14,9 @@ import { RequestDispatcher, type RequestClass } from '../pipeline/RequestDispatc
 import { ResponseWriter } from '../pipeline/ResponseWriter.js';
 import { RouteChainCompiler } from '../pipeline/RouteChainCompiler.js';
 import { createLogger } from '../server/createLogger.js';
+import type { Http2Options } from '../contracts/Http2Options.js';
 import { createHttp1Server } from '../server/http1Server.js';
+import { createHttp2Server } from '../server/http2Server.js';
 import { HttpHost } from '../server/HttpHost.js';
 import { ServerConfiguration, validateConfiguration } from '../server/ServerConfiguration.js';
 import type { SluicePlugin } from '../plugins/SluicePlugin.js';
@@ -36,6 +38,7 @@ export class HttpServerBuilder {
   readonly #staticFiles: Array<{ urlPrefix: string; directory: string; options?: StaticFilesOptions }> = [];
   #container: Container | undefined;
   #errorHandler: ErrorHandler | undefined;
+  #http2: Http2Options | undefined;
   #built = false;
 
   /** Where to listen; port 0 picks a free port (read it from `host.url` after `start()`). Default `3000` on `127.0.0.1`. */
@@ -45,6 +48,32 @@ export class HttpServerBuilder {
     }
     this.#port = port;
     this.#hostname = hostname;
+    return this;
+  }
+
+  /**
+   * Serves HTTP/2: over TLS with a certificate (`h2` by ALPN; HTTP/1.1 clients on
+   * the same port too unless `allowHTTP1: false`), or `{ cleartext: true }` for h2c
+   * with prior knowledge (tests, behind a TLS-terminating proxy). Every stream of
+   * a session shares one connection, so a browser is not held to six event streams.
+   *
+   * ```ts
+   * const tls = { key: readFileSync('dev-key.pem'), cert: readFileSync('dev-cert.pem') };
+   * HttpServer.createBuilder().useListeningPort(8443).useHttp2(tls).build();
+   * ```
+   */
+  useHttp2(options: Http2Options): this {
+    if (options.cleartext !== true && (options.key === undefined || options.cert === undefined)) {
+      throw new SluiceError(
+        ErrorCodes.InvalidConfiguration,
+        'useHttp2 needs a key and a cert (PEM) for HTTP/2 over TLS, or { cleartext: true } for h2c',
+      );
+    }
+    const streams = options.maxConcurrentStreams;
+    if (streams !== undefined && (!Number.isInteger(streams) || streams < 1 || streams > 2 ** 31 - 1)) {
+      throw new SluiceError(ErrorCodes.InvalidConfiguration, `maxConcurrentStreams must be a positive integer, got ${String(streams)}`);
+    }
+    this.#http2 = options;
     return this;
   }
 
@@ -126,7 +155,10 @@ export class HttpServerBuilder {
     this.#addRoutes(router, container);
 
     const dispatcher = this.#dispatcher(configuration, router, requestClass, writer, logger);
-    const nodeServer = createHttp1Server({ ...configuration, logger, handle: dispatcher.handle });
+    const nodeServer =
+      this.#http2 === undefined
+        ? createHttp1Server({ ...configuration, logger, handle: dispatcher.handle })
+        : createHttp2Server({ ...configuration, http2: this.#http2, logger, handle: dispatcher.handle });
     return new HttpHost({
       nodeServer,
       container,

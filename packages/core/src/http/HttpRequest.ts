@@ -1,9 +1,10 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { SluiceError, ErrorCodes, HttpErrorCodes } from '../errors.js';
 import { HttpError } from './HttpError.js';
 import { parseCookieHeader } from './cookies.js';
 import { readBody } from './readBody.js';
+import { isResponseClosed, requestArrived, responseCompleted, type NodeRequest, type NodeResponse } from './nodeMessages.js';
 
 /**
  * Per-request storage for handlers and the code after them (the user found by an
@@ -40,10 +41,16 @@ let idCounter = 0;
  * only for what it uses.
  */
 export class HttpRequest {
-  /** The node:http request, for plugins and for streaming a body yourself. */
-  readonly raw: IncomingMessage;
-  /** The node:http response; a plugin that writes to it itself returns `HttpResponse.hijacked()`. */
-  readonly rawResponse: ServerResponse;
+  /**
+   * node's request, for plugins and for streaming a body yourself: node:http's
+   * `IncomingMessage`, or on HTTP/2 the compatibility API's `Http2ServerRequest`.
+   */
+  readonly raw: NodeRequest;
+  /**
+   * node's response (`ServerResponse`, or `Http2ServerResponse` on HTTP/2); a plugin
+   * that writes to it itself returns `HttpResponse.hijacked()`.
+   */
+  readonly rawResponse: NodeResponse;
   /** Method, upper-case (`GET`). */
   readonly method: string;
   /** The request target as received: path and query string, still percent-encoded. */
@@ -63,8 +70,8 @@ export class HttpRequest {
   #body: Promise<Buffer> | undefined;
 
   constructor(
-    raw: IncomingMessage,
-    rawResponse: ServerResponse,
+    raw: NodeRequest,
+    rawResponse: NodeResponse,
     params: Record<string, string> | undefined,
     settings: RequestSettings,
     queryStart = -2,
@@ -97,7 +104,16 @@ export class HttpRequest {
     return this.#query;
   }
 
-  /** Request headers, names lower-case (node's `IncomingHttpHeaders`). */
+  /** The protocol version: `'1.1'`, `'1.0'`, or `'2.0'` for HTTP/2. */
+  get httpVersion(): string {
+    return this.raw.httpVersion;
+  }
+
+  /**
+   * Request headers, names lower-case (node's `IncomingHttpHeaders`). On HTTP/2 they
+   * also hold the pseudo-headers (`:method`, `:path`, `:authority`, `:scheme`), and
+   * the host is `:authority` (a client may send no `host`).
+   */
   get headers(): IncomingHttpHeaders {
     return this.raw.headers;
   }
@@ -164,10 +180,10 @@ export class HttpRequest {
       const controller = new AbortController();
       this.#abort = controller;
       const response = this.rawResponse;
-      if (response.destroyed && !response.writableFinished) controller.abort(clientGone());
-      else if (!response.writableFinished) {
+      if (isResponseClosed(response) && !responseCompleted(response)) controller.abort(clientGone());
+      else if (!responseCompleted(response)) {
         response.once('close', () => {
-          if (!response.writableFinished) controller.abort(clientGone());
+          if (!responseCompleted(response)) controller.abort(clientGone());
         });
       }
     }
@@ -199,7 +215,7 @@ export class HttpRequest {
   /** The body as bytes; 413 past the configured `maxBodySize`, read once and cached. */
   bytes(): Promise<Buffer> {
     if (this.#body === undefined) {
-      if (this.raw.readableDidRead && !this.raw.complete) {
+      if (this.raw.readableDidRead && !requestArrived(this.raw)) {
         return Promise.reject(
           new SluiceError(ErrorCodes.BodyConsumed, 'The request body was already read as a stream from request.raw; read it one way only'),
         );

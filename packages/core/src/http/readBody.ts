@@ -1,5 +1,5 @@
 import { HttpErrorCodes } from '../errors.js';
-import type { IncomingMessage } from 'node:http';
+import { bodyCutShort, requestArrived, type NodeRequest } from './nodeMessages.js';
 import { HttpError } from './HttpError.js';
 
 /**
@@ -7,7 +7,7 @@ import { HttpError } from './HttpError.js';
  * bytes counted so far pass `limit`, so an oversized upload is never buffered whole.
  * A declared `Content-Length` over the limit is refused before any byte is read.
  */
-export function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(raw: NodeRequest, limit: number): Promise<Buffer> {
   const declared = raw.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
@@ -36,19 +36,22 @@ export function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
       if (received > limit) finish(tooLarge(limit));
       else chunks.push(chunk);
     };
-    const onEnd = (): void => finish(undefined);
+    const onEnd = (): void => finish(bodyCutShort(raw) ? aborted() : undefined);
     const onError = (error: Error): void =>
       finish(new HttpError(400, 'The request body could not be read', { code: HttpErrorCodes.BodyAborted, cause: error }));
     const onClose = (): void => {
-      if (!raw.complete)
-        finish(new HttpError(400, 'The client closed the connection before sending the whole body', { code: HttpErrorCodes.BodyAborted }));
+      if (!requestArrived(raw) || bodyCutShort(raw)) finish(aborted());
     };
     raw.on('data', onData);
     raw.on('end', onEnd);
     raw.on('error', onError);
     raw.on('close', onClose);
-    if (raw.complete && raw.readableEnded) finish(undefined);
+    if (requestArrived(raw) && raw.readableEnded) finish(bodyCutShort(raw) ? aborted() : undefined);
   });
+}
+
+function aborted(): HttpError {
+  return new HttpError(400, 'The client closed the connection before sending the whole body', { code: HttpErrorCodes.BodyAborted });
 }
 
 function tooLarge(limit: number): HttpError {

@@ -6,6 +6,8 @@ import { HttpResponse } from '../http/HttpResponse.js';
 import type { ErrorHandler } from '../contracts/handlers.js';
 import type { ResponseWriter } from './ResponseWriter.js';
 import { lingerAfterResponse } from './lingeringClose.js';
+import { closeConnectionAfter } from './connectionHeaders.js';
+import { isHttp2Request, isResponseClosed } from '../http/nodeMessages.js';
 
 /**
  * Answers a request that failed: the user's error handler first, else a JSON
@@ -36,7 +38,7 @@ export class ErrorResponder {
     } else {
       this.#logger?.error({ err: error, reqId: request.id, method: request.method, url: request.url }, 'request failed');
     }
-    if (res.headersSent || res.destroyed) {
+    if (res.headersSent || isResponseClosed(res)) {
       const owner = request.responseOwner;
       if (owner !== undefined) {
         // A plugin writes this response (an event stream): what it accepted goes out, then it ends.
@@ -48,7 +50,7 @@ export class ErrorResponder {
         }
       }
       // Mid-stream failure: the status is gone already; cut the response so the client sees it broke.
-      if (!res.destroyed) res.destroy(error instanceof Error ? error : undefined);
+      if (!isResponseClosed(res)) res.destroy(error instanceof Error ? error : undefined);
       return;
     }
     try {
@@ -67,7 +69,7 @@ export class ErrorResponder {
       );
     } catch (writeError) {
       this.#logger?.error({ err: writeError, reqId: request.id }, 'could not write the error response');
-      if (!res.destroyed) res.destroy();
+      if (!isResponseClosed(res)) res.destroy();
     }
   }
 
@@ -93,10 +95,13 @@ export class ErrorResponder {
 /**
  * A 413 closes the connection (the rest of the body is not worth reading), with
  * whatever response the error handler shapes; the close lingers so a client still
- * uploading reads the answer instead of a connection reset.
+ * uploading reads the answer instead of a connection reset. On HTTP/2 only the
+ * request's stream ends.
  */
 function closeAfterTooLarge(request: HttpRequest): void {
-  request.rawResponse.setHeader('connection', 'close');
+  closeConnectionAfter(request);
+  // HTTP/2: the stream ends with the answer and node resets its unread request side; the session stays.
+  if (isHttp2Request(request.raw)) return;
   if (!request.raw.complete) {
     // Discard the rest as it arrives (body reads pause the stream when they give up).
     request.raw.resume();

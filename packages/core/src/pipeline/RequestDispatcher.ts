@@ -1,5 +1,5 @@
 import { HttpErrorCodes } from '../errors.js';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isResponseClosed, requestArrived, responseCompleted, type NodeRequest, type NodeResponse } from '../http/nodeMessages.js';
 import type { Logger } from 'pino';
 import { HttpError } from '../http/HttpError.js';
 import { type HttpRequest, type RequestSettings } from '../http/HttpRequest.js';
@@ -9,14 +9,15 @@ import type { RouteLookup } from '../routing/RouteTree.js';
 import type { CompiledRoute } from '../contracts/CompiledRoute.js';
 import type { CorsPolicy } from '../contracts/CorsPolicy.js';
 import { isPreflight, preflightHeaders } from './cors.js';
+import { closeConnectionAfter } from './connectionHeaders.js';
 import type { ErrorResponder } from './ErrorResponder.js';
 import { toResponse } from './handlerResult.js';
 import type { ResponseWriter } from './ResponseWriter.js';
 
 /** The constructor the dispatcher builds requests with: the host's own subclass, carrying plugin decorations. */
 export type RequestClass = new (
-  raw: IncomingMessage,
-  rawResponse: ServerResponse,
+  raw: NodeRequest,
+  rawResponse: NodeResponse,
   params: Record<string, string> | undefined,
   settings: RequestSettings,
   queryStart?: number,
@@ -38,7 +39,7 @@ export interface DispatcherOptions {
 const absoluteForm = /^https?:\/\/[^/?#]*/i;
 
 /** Rewrites an absolute-form request target to its path and query; false when it is not one. */
-function toOriginForm(raw: IncomingMessage): boolean {
+function toOriginForm(raw: NodeRequest): boolean {
   const url = raw.url ?? '';
   const authority = absoluteForm.exec(url);
   if (authority === null) return false;
@@ -79,8 +80,8 @@ export class RequestDispatcher {
     this.#accessLogger = options.accessLogger;
   }
 
-  /** The node:http request listener. */
-  readonly handle = (raw: IncomingMessage, res: ServerResponse): void => {
+  /** The request listener of node:http, and of node:http2's compatibility API. */
+  readonly handle = (raw: NodeRequest, res: NodeResponse): void => {
     const url = raw.url ?? '/';
     const queryStart = url.indexOf('?');
     const path = queryStart < 0 ? url : url.slice(0, queryStart);
@@ -143,14 +144,14 @@ export class RequestDispatcher {
   readonly #onTimeout = (request: HttpRequest): void => {
     const res = request.rawResponse;
     // A stream (SSE) that already sent its head is not timed out: it answered.
-    if (res.headersSent || res.destroyed) return;
+    if (res.headersSent || isResponseClosed(res)) return;
     // A body still arriving is the client's delay (408); otherwise the handler's (503).
-    const error = request.raw.complete
+    const error = requestArrived(request.raw)
       ? new HttpError(503, `The request took longer than ${this.#requestTimeout} ms`, { code: HttpErrorCodes.RequestTimeout })
       : new HttpError(408, `The request body did not arrive within ${this.#requestTimeout} ms`, { code: HttpErrorCodes.BodyTimeout });
     // One request, one answer: the connection closes after this one, so node's own
     // request timeout (which sees the unfinished body) has nothing left to answer.
-    res.setHeader('connection', 'close');
+    closeConnectionAfter(request);
     request.abort(error);
     void this.#errors.respond(request, error);
   };
@@ -225,7 +226,7 @@ export class RequestDispatcher {
           status,
           ms: Math.round((performance.now() - started) * 100) / 100,
           ...(code === undefined ? {} : { code }),
-          ...(res.writableFinished ? {} : { aborted: true }),
+          ...(responseCompleted(res) ? {} : { aborted: true }),
         },
         'request',
       );

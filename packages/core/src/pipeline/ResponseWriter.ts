@@ -1,11 +1,12 @@
-import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { HttpRequest } from '../http/HttpRequest.js';
+import { isResponseClosed, type NodeResponse } from '../http/nodeMessages.js';
 import { type HttpResponse, isResponseFile, type HeaderValue } from '../http/HttpResponse.js';
 import type { CompressionOptions } from '../contracts/CompressionOptions.js';
 import { sendFile } from '../static/sendFile.js';
 import type { CorsPolicy } from '../contracts/CorsPolicy.js';
 import { appendVary, applyCorsHeaders } from './cors.js';
+import { dropConnectionHeaders } from './connectionHeaders.js';
 import { chooseEncoding, compress, shouldCompress } from './compression.js';
 import { bytesType, classifyResult, jsonType, ResultKind, textType, toResponse } from './handlerResult.js';
 
@@ -88,14 +89,14 @@ export class ResponseWriter {
     this.#decorate(request, headers);
     res.writeHead(response.status, headers as Record<string, string>);
     pipeline(content, res, (error) => {
-      if (error && !res.destroyed) res.destroy(error);
+      if (error && !isResponseClosed(res)) res.destroy(error);
     });
   }
 
   // The fast path: a status, one content type, a body.
   #writeBody(
     request: HttpRequest,
-    res: ServerResponse,
+    res: NodeResponse,
     status: number,
     contentType: string,
     body: string | Uint8Array,
@@ -113,7 +114,7 @@ export class ResponseWriter {
 
   #writeBodyWith(
     request: HttpRequest,
-    res: ServerResponse,
+    res: NodeResponse,
     status: number,
     headers: Record<string, HeaderValue>,
     body: string | Uint8Array,
@@ -128,7 +129,7 @@ export class ResponseWriter {
         const encoding = chooseEncoding(request.header('accept-encoding'), compression);
         if (encoding !== undefined) {
           return compress(bytes, encoding).then((compressed) => {
-            if (res.headersSent || res.destroyed) return;
+            if (res.headersSent || isResponseClosed(res)) return;
             headers['content-encoding'] = encoding;
             headers['content-length'] = compressed.byteLength;
             res.writeHead(status, headers as Record<string, string>);
@@ -143,10 +144,15 @@ export class ResponseWriter {
     res.end(body);
   }
 
-  /** Host-wide headers: CORS for allowed origins, `Connection: close` while stopping. */
+  /**
+   * Host-wide headers: CORS for allowed origins, `Connection: close` while stopping;
+   * then, on HTTP/2, no connection-specific header (whoever set it). Every head
+   * but the fast path's (which sets two content headers only) passes here.
+   */
   #decorate(request: HttpRequest, headers: Record<string, HeaderValue>): void {
     if (this.#cors !== undefined) applyCorsHeaders(this.#cors, request, headers);
     if (this.#isStopping()) headers['connection'] = 'close';
+    dropConnectionHeaders(request, headers);
   }
 
   /** Adds the host-wide headers to a response a plugin writes itself (SSE). */
@@ -155,7 +161,7 @@ export class ResponseWriter {
   }
 }
 
-function endIfOpen(res: ServerResponse): void {
+function endIfOpen(res: NodeResponse): void {
   if (!res.writableEnded) res.end();
 }
 

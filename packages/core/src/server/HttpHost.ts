@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import type { Container } from 'inversify';
@@ -6,8 +5,8 @@ import type { Logger } from 'pino';
 import { SluiceError, ErrorCodes } from '../errors.js';
 import type { Router } from '../routing/Router.js';
 import type { ServerConfiguration } from './ServerConfiguration.js';
-import type { NodeServer } from './NodeServer.js';
-import { injectRequest, type InjectOptions, type InjectResponse } from './inject.js';
+import type { HostServer, NodeServer } from './NodeServer.js';
+import type { InjectOptions, InjectResponse } from './inject.js';
 
 /**
  * What runs beside the host's own start and stop (the plugins' hooks). Each
@@ -44,8 +43,11 @@ export class HttpHost {
   readonly configuration: Readonly<ServerConfiguration>;
   /** The host's pino logger (undefined when logging is off). */
   readonly logger: Logger | undefined;
-  /** The underlying node:http server. */
-  readonly server: Server;
+  /**
+   * The underlying node server: node:http's `Server`, or with `useHttp2(...)`
+   * node:http2's `Http2SecureServer` (TLS) or `Http2Server` (h2c).
+   */
+  readonly server: HostServer;
 
   readonly #parts: HttpHostParts;
   #url: string | undefined;
@@ -62,7 +64,7 @@ export class HttpHost {
     this.server = parts.nodeServer.server;
   }
 
-  /** The base URL once started, e.g. `http://127.0.0.1:54321`. */
+  /** The base URL once started, e.g. `http://127.0.0.1:54321` (`https://...` for HTTP/2 over TLS). */
   get url(): string {
     if (this.#url === undefined) throw new SluiceError(ErrorCodes.HostState, 'host.url is known once start() has resolved.');
     return this.#url;
@@ -155,7 +157,8 @@ export class HttpHost {
   }
 
   /**
-   * Runs a request through the whole pipeline without a socket (for tests):
+   * Runs a request through the whole pipeline without a socket (for tests), in
+   * the host's protocol (HTTP/2 for a `useHttp2` host, over h2c in memory):
    *
    * ```ts
    * const res = await host.inject({ method: 'GET', url: '/users/42' });
@@ -164,6 +167,6 @@ export class HttpHost {
    * ```
    */
   inject(options: InjectOptions): Promise<InjectResponse> {
-    return injectRequest(this.server, options);
+    return this.#parts.nodeServer.inject(options);
   }
 }

@@ -2,6 +2,8 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { NodeRequest, NodeResponse } from '../http/nodeMessages.js';
+import { injectRequest } from './inject.js';
 import type { NodeServer } from './NodeServer.js';
 
 /** What the HTTP/1.1 server needs from the host's configuration. */
@@ -55,21 +57,12 @@ export function createHttp1Server(options: Http1ServerOptions): NodeServer {
   // size over the limit gets no 100: the route's body read answers 413 right away.
   const maxBodySize = options.maxBodySize;
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
-    const declared = request.headers['content-length'];
-    if (declared === undefined || !(Number(declared) > maxBodySize)) response.writeContinue();
+    continueUnlessTooLarge(request, response, maxBodySize);
     handle(request, response);
   });
 
   // Without a listener node destroys a CONNECT's socket without a word.
-  server.on('connect', (request: IncomingMessage, socket: Duplex) => {
-    writeRawError(
-      socket,
-      405,
-      'CONNECT is not supported: this server is not a proxy',
-      'allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n',
-    );
-    logger?.debug({ method: request.method, url: request.url }, 'CONNECT refused');
-  });
+  server.on('connect', (request: IncomingMessage, socket: Duplex) => answerConnect(request, socket, logger));
 
   return {
     server,
@@ -83,15 +76,35 @@ export function createHttp1Server(options: Http1ServerOptions): NodeServer {
     closeAllConnections() {
       server.closeAllConnections();
     },
+    inject(request) {
+      return injectRequest(server, request);
+    },
   };
 }
 
+/** `Expect: 100-continue`: a `100 Continue` unless the declared body is over the limit (then the route's body read answers 413). */
+export function continueUnlessTooLarge(request: NodeRequest, response: NodeResponse, maxBodySize: number): void {
+  const declared = request.headers['content-length'];
+  if (declared === undefined || !(Number(declared) > maxBodySize)) response.writeContinue();
+}
+
+/** An HTTP/1.1 `CONNECT` (its socket has no response object): 405, this is no proxy. */
+export function answerConnect(request: NodeRequest, socket: Duplex, logger: Logger | undefined): void {
+  writeRawError(
+    socket,
+    405,
+    'CONNECT is not supported: this server is not a proxy',
+    'allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n',
+  );
+  logger?.debug({ method: request.method, url: request.url }, 'CONNECT refused');
+}
+
 /**
- * node reports protocol errors here (we answer them: node's default would too, but
+ * node reports HTTP/1.x protocol errors here (we answer them: node's default would too, but
  * unlogged). One request gets one answer: when a response to the request in flight
  * has begun (the pipeline's own timeout answer, say), nothing more is written.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, logger: Logger | undefined): void {
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, logger: Logger | undefined): void {
   logger?.debug({ err: error }, 'client error');
   // The response node has attached to this socket: the test node's own default handler
   // makes (lib/_http_server.js, socketOnError) before it writes an error answer.

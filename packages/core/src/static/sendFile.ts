@@ -3,6 +3,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HttpError } from '../http/HttpError.js';
 import type { HttpRequest } from '../http/HttpRequest.js';
+import { isResponseClosed } from '../http/nodeMessages.js';
 import type { HeaderValue, ResponseFile } from '../http/HttpResponse.js';
 import { contentTypeFor } from './contentTypes.js';
 
@@ -139,7 +140,7 @@ export async function sendFile(
     // The head is gone: no error response is possible. Cut the connection so the
     // client does not take a truncated body for a complete one.
     stream.destroy();
-    if (!res.destroyed) res.destroy();
+    if (!isResponseClosed(res)) res.destroy();
   }
 }
 

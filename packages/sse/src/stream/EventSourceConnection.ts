@@ -1,4 +1,4 @@
-import { HttpResponse, type HeaderValue, type HttpRequest, type ResponseOwner } from '@sluice/core';
+import { HttpResponse, type HeaderValue, type HttpRequest, isResponseClosed, type ResponseOwner } from '@sluice/core';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { SseErrorCodes, sseError } from '../errors.js';
 import { encodeComment, encodeRetry, Frame } from '../frame.js';
@@ -250,7 +250,8 @@ export class EventSourceConnection<TSource = unknown> implements HostedConnectio
   // Writes the head: status 200, the SSE headers, appended ones, host-wide ones (CORS).
   #open(): void {
     const res = this.request.rawResponse;
-    if (res.headersSent || res.destroyed || res.writableEnded) {
+    // (isResponseClosed, not res.destroyed: an HTTP/2 response has none, and a reset stream takes writes silently.)
+    if (res.headersSent || isResponseClosed(res) || res.writableEnded) {
       this.#finish('client');
       return;
     }
@@ -271,7 +272,8 @@ export class EventSourceConnection<TSource = unknown> implements HostedConnectio
       this.#finish('closed');
       return;
     }
-    res.flushHeaders();
+    // HTTP/1.x holds the head until the first write; HTTP/2's writeHead has sent it already.
+    if ('flushHeaders' in res) res.flushHeaders();
     // If the handler throws from here on, what it sent still goes out, then the stream ends.
     this.request.takeOverResponse(this);
     this.#state = 'open';
