@@ -27,6 +27,7 @@ const config: Config = {
   projects: [
     project('core', 'packages/core'),
     project('sse', 'packages/sse'),
+    project('openapi', 'packages/openapi'),
     project('cli', 'packages/cli'),
     project('samples', 'samples'),
     // Repository-wide suites over real sockets: property tests, security defaults, the short soak.

@@ -92,5 +92,6 @@ describe('schema types', () => {
     expect(typeof imperativeRoutes).toBe('function');
     expect(events.message.text).toBe('hi');
     expect(badEvents).toBeDefined();
+    expect(Object.keys(chatEvents)).toEqual(['message', 'presence']);
   });
 });
