@@ -62,18 +62,23 @@ export function buildDocument(routes: readonly DescribedRoute[], options: OpenAp
   const components: Record<string, JsonSchema> = { ...sharedSchemas };
   const paths: Record<string, Json> = {};
   const operationIds = new Set<string>();
-  const convert = (schema: StandardSchemaV1, io: 'input' | 'output', where: string): JsonSchema =>
-    hoistDefinitions(describeSchema(schema, io, options.jsonSchema, where), components);
 
   for (const route of routes) {
     const described = route.options ?? {};
     if (described.hidden || !documentedMethods.has(route.method)) continue;
     const { template, pathParams } = openApiPath(route.path);
-    const where = (part: string): string => `${part} of ${route.method} ${route.path} (${route.name})`;
     const schema = described.schema ?? {};
+    const operationId = uniqueOperationId(described.operationId ?? operationIdOf(route), operationIds);
+    // Converts one part's schema; `part` names it in errors and, if it must move to components, there.
+    const convert = (part: string, io: 'input' | 'output', partSchema: StandardSchemaV1): JsonSchema =>
+      hoistDefinitions(
+        describeSchema(partSchema, io, options.jsonSchema, `${part} of ${route.method} ${route.path} (${route.name})`),
+        components,
+        `${operationId}_${part}`.replace(/[^\w.-]+/g, '_'),
+      );
 
     const parameters: Json[] = [];
-    const paramsSchema = schema.params === undefined ? undefined : convert(schema.params, 'input', where('params'));
+    const paramsSchema = schema.params === undefined ? undefined : convert('params', 'input', schema.params);
     for (const name of pathParams) {
       const property = (paramsSchema?.properties as Record<string, JsonSchema> | undefined)?.[name];
       parameters.push({
@@ -84,17 +89,15 @@ export function buildDocument(routes: readonly DescribedRoute[], options: OpenAp
         ...(name === 'wildcard' ? { description: 'The rest of the path.' } : {}),
       });
     }
-    if (schema.query !== undefined) parameters.push(...objectParameters(convert(schema.query, 'input', where('query')), 'query'));
+    if (schema.query !== undefined) parameters.push(...objectParameters(convert('query', 'input', schema.query), 'query'));
     if (schema.headers !== undefined) {
       parameters.push(
-        ...objectParameters(convert(schema.headers, 'input', where('headers')), 'header').filter(
-          (p) => !reservedHeaders.has(String(p.name)),
-        ),
+        ...objectParameters(convert('headers', 'input', schema.headers), 'header').filter((p) => !reservedHeaders.has(String(p.name))),
       );
     }
 
     const operation: Json = {
-      operationId: uniqueOperationId(described.operationId ?? operationIdOf(route), operationIds),
+      operationId,
       ...(described.summary === undefined ? {} : { summary: described.summary }),
       ...(described.description === undefined ? {} : { description: described.description }),
       ...(described.tags === undefined ? tagOf(route.name) : { tags: [...described.tags] }),
@@ -102,7 +105,7 @@ export function buildDocument(routes: readonly DescribedRoute[], options: OpenAp
       ...(parameters.length === 0 ? {} : { parameters }),
     };
     if (schema.body !== undefined) {
-      const body = convert(schema.body, 'input', where('body'));
+      const body = convert('body', 'input', schema.body);
       const consumes = described.consumes ?? ['application/json'];
       operation.requestBody = { required: true, content: Object.fromEntries(consumes.map((type) => [type, { schema: body }])) };
     }
@@ -111,13 +114,11 @@ export function buildDocument(routes: readonly DescribedRoute[], options: OpenAp
     for (const [status, responseSchema] of Object.entries(schema.response ?? {})) {
       responses[status] = {
         description: STATUS_CODES[Number(status)] ?? 'Response',
-        content: { 'application/json': { schema: convert(responseSchema, 'output', where(`response ${status}`)) } },
+        content: { 'application/json': { schema: convert(`response ${status}`, 'output', responseSchema) } },
       };
     }
     if (described.events !== undefined) {
-      const events = Object.entries(described.events).map(
-        ([name, data]) => [name, convert(data, 'output', where(`event ${name}`))] as const,
-      );
+      const events = Object.entries(described.events).map(([name, data]) => [name, convert(`event ${name}`, 'output', data)] as const);
       responses['200'] = {
         description: 'An event stream (Server-Sent Events); each item is one event.',
         content: { 'text/event-stream': { itemSchema: eventStreamItemSchema(events) } },

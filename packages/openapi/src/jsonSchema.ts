@@ -22,7 +22,7 @@ export function describeSchema(
     else {
       throw openApiError(
         OpenApiErrorCodes.NoJsonSchema,
-        `The ${where} schema (${schema['~standard'].vendor}) cannot describe itself as JSON Schema. Pass a converter: ` +
+        `The schema of the ${where} (${schema['~standard'].vendor}) cannot describe itself as JSON Schema. Pass a converter: ` +
           'openApi({ jsonSchema: (schema) => toJsonSchema(schema) }) with toJsonSchema from @valibot/to-json-schema, ' +
           'or a schema library that implements Standard JSON Schema (zod 4).',
       );
@@ -31,7 +31,7 @@ export function describeSchema(
     if ((error as { code?: string }).code === OpenApiErrorCodes.NoJsonSchema) throw error;
     throw openApiError(
       OpenApiErrorCodes.NoJsonSchema,
-      `The ${where} schema cannot be described as JSON Schema: ${(error as Error).message}`,
+      `The schema of the ${where} cannot be described as JSON Schema: ${(error as Error).message}`,
       error,
     );
   }
@@ -40,33 +40,42 @@ export function describeSchema(
 }
 
 /**
- * Moves a schema's `$defs` into the document's `components.schemas` and points
- * its `$ref`s there: a `#/$defs/...` reference inside an embedded schema would
- * otherwise resolve against the OpenAPI document's root, where there are none.
+ * Makes a schema safe to embed in the document. Its `$defs` move into
+ * `components.schemas` and its `$ref`s point there, and a schema that refers to
+ * itself (`"$ref": "#"`, as zod writes a recursive root) moves there whole, under
+ * `name`: inside an OpenAPI document, `#...` resolves against the document's root.
+ * A definition whose name is taken by a different one gets a suffix (`_2`).
  */
-export function hoistDefinitions(schema: JsonSchema, components: Record<string, JsonSchema>): JsonSchema {
-  const defs = schema.$defs as Record<string, JsonSchema> | undefined;
-  if (defs === undefined) return schema;
-  const renamed = new Map<string, string>();
-  for (const [name, definition] of Object.entries(defs)) {
-    let target = name;
+export function hoistDefinitions(schema: JsonSchema, components: Record<string, JsonSchema>, name: string): JsonSchema {
+  const defs = (schema.$defs ?? {}) as Record<string, JsonSchema>;
+  const selfReferencing = JSON.stringify(schema).includes('"$ref":"#"');
+  if (Object.keys(defs).length === 0 && !selfReferencing) return schema;
+  const place = (wanted: string, definition: JsonSchema): string => {
+    let target = wanted;
     for (let n = 2; components[target] !== undefined && JSON.stringify(components[target]) !== JSON.stringify(definition); n++)
-      target = `${name}_${n}`;
-    renamed.set(name, target);
-  }
+      target = `${wanted}_${n}`;
+    return target;
+  };
+  const renamed = new Map<string, string>();
+  for (const [defName, definition] of Object.entries(defs)) renamed.set(defName, place(defName, definition));
+  const { $defs: _moved, ...rest } = schema;
+  const root = selfReferencing ? place(name, rest) : undefined;
   const rewrite = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(rewrite);
     if (value === null || typeof value !== 'object') return value;
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      if (key === '$ref' && typeof inner === 'string' && inner.startsWith('#/$defs/')) {
-        const name = decodeURIComponent(inner.slice('#/$defs/'.length));
-        out[key] = `#/components/schemas/${encodeURIComponent(renamed.get(name) ?? name)}`;
+      if (key === '$ref' && inner === '#' && root !== undefined) out[key] = `#/components/schemas/${encodeURIComponent(root)}`;
+      else if (key === '$ref' && typeof inner === 'string' && inner.startsWith('#/$defs/')) {
+        const defName = decodeURIComponent(inner.slice('#/$defs/'.length));
+        out[key] = `#/components/schemas/${encodeURIComponent(renamed.get(defName) ?? defName)}`;
       } else out[key] = rewrite(inner);
     }
     return out;
   };
-  for (const [name, definition] of Object.entries(defs)) components[renamed.get(name)!] = rewrite(definition) as JsonSchema;
-  const { $defs: _moved, ...rest } = schema;
-  return rewrite(rest) as JsonSchema;
+  for (const [defName, definition] of Object.entries(defs)) components[renamed.get(defName)!] = rewrite(definition) as JsonSchema;
+  const embedded = rewrite(rest) as JsonSchema;
+  if (root === undefined) return embedded;
+  components[root] = embedded;
+  return { $ref: `#/components/schemas/${encodeURIComponent(root)}` };
 }
