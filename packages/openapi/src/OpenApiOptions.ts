@@ -9,7 +9,7 @@ export type JsonSchema = Record<string, unknown>;
  * from `@valibot/to-json-schema`. `io` says whether the schema is read as what
  * a request sends (`input`) or what the server answers (`output`).
  */
-export type JsonSchemaConverter = (schema: StandardSchemaV1, context: { readonly io: 'input' | 'output' }) => JsonSchema;
+export type JsonSchemaConverter = (schema: StandardSchemaV1, context: { readonly io: 'input' | 'output' }) => object;
 
 /** The document's `info` (OpenAPI Info Object). */
 export interface OpenApiInfo {

@@ -18,7 +18,7 @@ export function describeSchema(
   try {
     const generate = standard?.jsonSchema?.[io];
     if (typeof generate === 'function') described = generate({ target: 'draft-2020-12' });
-    else if (converter !== undefined) described = converter(schema, { io });
+    else if (converter !== undefined) described = converter(schema, { io }) as JsonSchema;
     else {
       throw openApiError(
         OpenApiErrorCodes.NoJsonSchema,
