@@ -28,9 +28,20 @@ export function scalarAssetsDirectory(): string {
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** The docs page: Scalar's reference, reading the document at `documentUrl`, fonts and all from this host. */
+/**
+ * The docs page: Scalar's reference, reading the document at `documentUrl`, everything from this
+ * host. Scalar's features that talk to its own servers (web fonts, telemetry, the AI agent, MCP,
+ * the developer tools bar) are off: the page works offline and tells no one it was opened.
+ */
 export function docsPageHtml(title: string, documentUrl: string, scriptUrl: string): string {
-  const config = JSON.stringify({ url: documentUrl, withDefaultFonts: false, telemetry: false }).replace(/</g, '\\u003c');
+  const config = JSON.stringify({
+    url: documentUrl,
+    withDefaultFonts: false,
+    telemetry: false,
+    showDeveloperTools: 'never',
+    agent: { disabled: true },
+    mcp: { disabled: true },
+  }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
