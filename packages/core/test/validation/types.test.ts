@@ -71,6 +71,8 @@ function imperativeRoutes(): void {
     },
     { schema: valibotUser },
   );
+  // @ts-expect-error: a schema must be a Standard Schema, not a plain value
+  host.router.post('/nope', () => 'x', { schema: { body: 'name: string' } });
   // Without a schema a handler takes a plain HttpRequest, as before.
   host.router.get('/plain', (req: HttpRequest) => req.path);
   host.router.get('/plain2', (req) => {
