@@ -15,7 +15,9 @@ const find = (id) => users.get(String(id)) ?? { id: String(id), name: 'unknown' 
 
 async function hostWith(corePath, schema) {
   const core = await import(corePath);
-  const host = core.HttpServer.createBuilder().useConfiguration((c) => void (c.logger = false)).build();
+  const host = core.HttpServer.createBuilder()
+    .useConfiguration((c) => void (c.logger = false))
+    .build();
   host.router.get('/hello', () => ({ message: 'Hello, world!' }));
   if (schema === undefined) host.router.get('/users/:id', (req) => find(req.params.id));
   else host.router.get('/users/:id', (req) => find(req.valid.params.id), { schema });

@@ -23,7 +23,8 @@ function slice(invoke) {
 const names = Object.keys(variants);
 const times = Object.fromEntries(names.map((name) => [name, []]));
 for (const name of names) slice(variants[name]);
-for (let round = 0; round < rounds; round++) for (let i = 0; i < names.length; i++) times[names[(i + round) % names.length]].push(slice(variants[names[(i + round) % names.length]]));
+for (let round = 0; round < rounds; round++)
+  for (let i = 0; i < names.length; i++) times[names[(i + round) % names.length]].push(slice(variants[names[(i + round) % names.length]]));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const name of names) console.log(`${name.padEnd(10)} ${median(times[name]).toFixed(0).padStart(5)} ns per call`);
 if (sink < 0) console.log(sink);
