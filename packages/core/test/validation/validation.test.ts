@@ -350,6 +350,53 @@ describe('validation: schemas and their edges', () => {
     expect(await (await fetch(`${host.url}/ping`, { method: 'POST' })).json()).toEqual({ body: null });
   });
 
+  it('a query name such as __proto__ is an own field of the object the schema sees, never a prototype', async () => {
+    const host = await startHost(HttpServer.createBuilder());
+    started.push(host);
+    // A schema of our own that lets the input through as it is, to look at what the schema is given.
+    const seen: Array<Record<string, unknown>> = [];
+    const passThrough = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: (value: unknown) => {
+          seen.push(value as Record<string, unknown>);
+          return { value };
+        },
+      },
+    };
+    host.host.router.get('/q', () => ({ ok: true }), { schema: { query: passThrough } });
+    expect((await fetch(`${host.url}/q?__proto__=x&constructor=y&a=1&a=2`)).status).toBe(200);
+    const [query] = seen;
+    expect(Object.getPrototypeOf(query)).toBeNull();
+    expect(Object.entries(query!)).toEqual([
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+      ['a', ['1', '2']],
+    ]);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('HEAD on a validated GET route is validated too; a multipart form is validated as an object', async () => {
+    const host = await startHost(HttpServer.createBuilder());
+    started.push(host);
+    host.host.router.get('/items/:id', (req) => ({ id: req.valid.params.id }), { schema: { params: z.object({ id: z.string().uuid() }) } });
+    host.host.router.post('/upload', (req) => ({ title: req.valid.body.title }), {
+      schema: { body: z.object({ title: z.string().min(1) }) },
+      consumes: ['multipart/form-data'],
+    });
+    expect((await fetch(`${host.url}/items/not-a-uuid`, { method: 'HEAD' })).status).toBe(400);
+    expect((await fetch(`${host.url}/items/3b241101-e2bb-4255-8caf-4136c566a962`, { method: 'HEAD' })).status).toBe(200);
+    const form = new FormData();
+    form.set('title', 'Report');
+    const uploaded = await fetch(`${host.url}/upload`, { method: 'POST', body: form });
+    expect(await uploaded.json()).toEqual({ title: 'Report' });
+    const empty = new FormData();
+    empty.set('other', 'x');
+    const refused = await fetch(`${host.url}/upload`, { method: 'POST', body: empty });
+    expect((await problemOf(refused)).issues.map((issue) => `${issue.in}${issue.path}`)).toEqual(['body/title']);
+  });
+
   it('a schema that is not a Standard Schema fails at registration with SLUICE_INVALID_SCHEMA', () => {
     const host = HttpServer.createBuilder().useListeningPort(0).build();
     const error = thrownBy(() => host.router.get('/x', () => 'x', { schema: { query: { parse: () => ({}) } as never } }));
