@@ -26,6 +26,7 @@ export type {
   EventsOf,
   ValidInput,
   ValidatedRequest,
+  RouteEventsTyping,
 } from './contracts/RouteSchema.js';
 export type {
   StandardSchemaV1,

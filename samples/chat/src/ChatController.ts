@@ -1,7 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { HttpResponse, RouteGet, RoutePost, RoutePrefix, type ValidatedRequest } from '@sluice/core';
 import '@sluice/sse';
-import { chatEvents, eventsQuerySchema, postMessageSchema, type ChatEvents } from './ChatEvents.js';
+import { chatEvents, eventsQuerySchema, postMessageSchema } from './ChatEvents.js';
 import { parseName, parseText } from './chatInput.js';
 import { ChatService } from './ChatService.js';
 import { ChatSettings } from './ChatSettings.js';
@@ -25,9 +25,9 @@ export class ChatController {
     events: chatEvents,
     summary: "A member's event stream: messages, presence, joins and leaves",
   })
-  async events(req: ValidatedRequest<typeof eventsQuerySchema>): Promise<HttpResponse> {
+  async events(req: ValidatedRequest<typeof eventsQuerySchema, typeof chatEvents>): Promise<HttpResponse> {
     const name = parseName(req.valid.query.name, this.settings.maxNameLength);
-    const sse = req.getEventSource<ChatEvents>(memberIdentifier(name));
+    const sse = req.getEventSource(memberIdentifier(name)); // typed by chatEvents: HttpRequestEventSource<ChatEvents>
     await this.chat.run(sse);
     return sse.close();
   }

@@ -74,7 +74,8 @@ export type ValidInput<S extends RouteSchema> = {
 };
 
 /**
- * The request of a route with the schema `S`, with `req.valid` typed from it.
+ * The request of a route with the schema `S`, with `req.valid` typed from it
+ * (and, with `E`, the route's `events`, `req.getEventSource()` typed from them).
  * Imperative routes get it by inference; a controller method writes it:
  *
  * ```ts
@@ -84,7 +85,17 @@ export type ValidInput<S extends RouteSchema> = {
  * create(req: ValidatedRequest<typeof createUser>) { return { id: req.valid.params.id, name: req.valid.body.name }; }
  * ```
  */
-export type ValidatedRequest<S extends RouteSchema> = HttpRequest & { readonly valid: ValidInput<S> };
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export type ValidatedRequest<S extends RouteSchema, E extends EventSchemas = {}> = RouteEventsTyping<E> &
+  HttpRequest & { readonly valid: ValidInput<S> };
+
+/**
+ * What a route's `events` add to its request's type: empty in core. `@sluice/sse` fills it in
+ * (declaration merging), so that on an imperative route with `events`, `req.getEventSource()` is
+ * typed with them without naming the map.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
+export interface RouteEventsTyping<E extends EventSchemas> {}
 
 /** The event map of a set of event schemas, for `req.getEventSource<EventsOf<typeof events>>()`. */
 export type EventsOf<E extends EventSchemas> = { [K in keyof E]: InferSchemaOutput<E[K]> };

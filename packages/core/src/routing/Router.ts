@@ -16,7 +16,9 @@ export interface RouteOptions<S extends RouteSchema = RouteSchema, E extends Eve
 
 /** An imperative route's handler; with a schema, `req.valid` is typed from it. */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export type ValidatedRouteHandler<S extends RouteSchema = {}> = (request: ValidatedRequest<S>) => HandlerResult | Promise<HandlerResult>;
+export type ValidatedRouteHandler<S extends RouteSchema = {}, E extends EventSchemas = {}> = (
+  request: ValidatedRequest<S, E>,
+) => HandlerResult | Promise<HandlerResult>;
 
 /**
  * The host's routing table. Controllers are added at `build()`; imperative
@@ -39,10 +41,10 @@ export class Router {
 
   /** Adds a route; throws `SLUICE_ROUTE_CONFLICT` if the method and path are taken. */
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  route<S extends RouteSchema = {}, E extends EventSchemas = EventSchemas>(
+  route<S extends RouteSchema = {}, E extends EventSchemas = {}>(
     method: RouteMethod | `${RouteMethod}`,
     path: string,
-    handler: ValidatedRouteHandler<S>,
+    handler: ValidatedRouteHandler<S, E>,
     options?: RouteOptions<S, E>,
   ): this {
     const { handlers, name, ...described } = options ?? {};
@@ -58,41 +60,41 @@ export class Router {
   }
 
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  get<S extends RouteSchema = {}, E extends EventSchemas = EventSchemas>(
+  get<S extends RouteSchema = {}, E extends EventSchemas = {}>(
     path: string,
-    handler: ValidatedRouteHandler<S>,
+    handler: ValidatedRouteHandler<S, E>,
     options?: RouteOptions<S, E>,
   ): this {
     return this.route(RouteMethod.Get, path, handler, options);
   }
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  post<S extends RouteSchema = {}, E extends EventSchemas = EventSchemas>(
+  post<S extends RouteSchema = {}, E extends EventSchemas = {}>(
     path: string,
-    handler: ValidatedRouteHandler<S>,
+    handler: ValidatedRouteHandler<S, E>,
     options?: RouteOptions<S, E>,
   ): this {
     return this.route(RouteMethod.Post, path, handler, options);
   }
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  put<S extends RouteSchema = {}, E extends EventSchemas = EventSchemas>(
+  put<S extends RouteSchema = {}, E extends EventSchemas = {}>(
     path: string,
-    handler: ValidatedRouteHandler<S>,
+    handler: ValidatedRouteHandler<S, E>,
     options?: RouteOptions<S, E>,
   ): this {
     return this.route(RouteMethod.Put, path, handler, options);
   }
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  patch<S extends RouteSchema = {}, E extends EventSchemas = EventSchemas>(
+  patch<S extends RouteSchema = {}, E extends EventSchemas = {}>(
     path: string,
-    handler: ValidatedRouteHandler<S>,
+    handler: ValidatedRouteHandler<S, E>,
     options?: RouteOptions<S, E>,
   ): this {
     return this.route(RouteMethod.Patch, path, handler, options);
   }
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  delete<S extends RouteSchema = {}, E extends EventSchemas = EventSchemas>(
+  delete<S extends RouteSchema = {}, E extends EventSchemas = {}>(
     path: string,
-    handler: ValidatedRouteHandler<S>,
+    handler: ValidatedRouteHandler<S, E>,
     options?: RouteOptions<S, E>,
   ): this {
     return this.route(RouteMethod.Delete, path, handler, options);
