@@ -28,6 +28,7 @@ const config: Config = {
     project('core', 'packages/core'),
     project('sse', 'packages/sse'),
     project('redis', 'packages/redis'),
+    project('openapi', 'packages/openapi'),
     project('cli', 'packages/cli'),
     project('samples', 'samples'),
     // Repository-wide suites over real sockets: property tests, security defaults, the short soak.

@@ -33,6 +33,10 @@ export const ErrorCodes = {
   InvalidConfiguration: 'SLUICE_INVALID_CONFIGURATION',
   /** A handler returned a value that cannot be turned into a response. */
   InvalidHandlerResult: 'SLUICE_INVALID_HANDLER_RESULT',
+  /** A route's `schema` holds something that is not a Standard Schema (zod, valibot, arktype...). */
+  InvalidSchema: 'SLUICE_INVALID_SCHEMA',
+  /** `req.valid` was read on a route without a `schema`. */
+  NoRouteSchema: 'SLUICE_NO_ROUTE_SCHEMA',
 } as const;
 
 /** Stable `code`s in the JSON body of the error responses `@sluice/core` sends to clients. */
@@ -55,6 +59,10 @@ export const HttpErrorCodes = {
   RequestTimeout: 'SLUICE_REQUEST_TIMEOUT',
   /** 408: the request body had not fully arrived within `requestTimeout` (the connection is then closed). */
   BodyTimeout: 'SLUICE_BODY_TIMEOUT',
+  /** 400: the request does not match its route's schema (an `application/problem+json` body lists the issues). */
+  ValidationFailed: 'SLUICE_VALIDATION_FAILED',
+  /** 415: a validated route's body came with a content type the route does not accept. */
+  UnsupportedMediaType: 'SLUICE_UNSUPPORTED_MEDIA_TYPE',
   /** 400: a static-file path with NUL or a malformed escape. */
   StaticBadPath: 'SLUICE_STATIC_BAD_PATH',
   /** 403: a static-file path that tries to leave its root. */

@@ -10,15 +10,38 @@ export { HttpRequest, type RequestBag, type ResponseOwner } from './http/HttpReq
 export { isResponseClosed, type NodeRequest, type NodeResponse } from './http/nodeMessages.js';
 export { HttpResponse, type ResponseContent, type ResponseFile, type HeaderValue } from './http/HttpResponse.js';
 export { HttpError } from './http/HttpError.js';
+export { RequestValidationError, type ValidationIssue } from './http/RequestValidationError.js';
 export type { CookieOptions } from './http/cookies.js';
 
-export { Router, type RouteOptions } from './routing/Router.js';
+export { Router, type RouteOptions, type ValidatedRouteHandler } from './routing/Router.js';
 export { RouteMethod } from './routing/RouteMethod.js';
 
 export { Route, RouteGet, RoutePost, RoutePut, RoutePatch, RouteDelete, RoutePrefix, UseHandler } from './decorators/routeDecorators.js';
 
 export type { RequestHandler, RequestHandlerType, RouteHandler, HandlerResult, ErrorHandler } from './contracts/handlers.js';
 export type { CorsPolicy } from './contracts/CorsPolicy.js';
+export type {
+  RouteSchema,
+  RouteSchemaOptions,
+  RequestPart,
+  BodyMediaType,
+  EventSchemas,
+  EventsOf,
+  ValidInput,
+  ValidatedRequest,
+  RouteEventsTyping,
+} from './contracts/RouteSchema.js';
+export type {
+  StandardSchemaV1,
+  StandardSchemaProps,
+  StandardSchemaResult,
+  StandardSchemaIssue,
+  StandardSchemaTypes,
+  InferSchemaInput,
+  InferSchemaOutput,
+  StandardJsonSchemaV1,
+  StandardJsonSchemaOptions,
+} from './contracts/StandardSchema.js';
 export type { StaticFilesOptions } from './static/staticFiles.js';
 export type { ControllerClass } from './contracts/ControllerClass.js';
 

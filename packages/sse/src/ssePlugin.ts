@@ -1,4 +1,4 @@
-import { HttpRequest, type SluicePlugin } from '@sluice/core';
+import { HttpRequest, type EventSchemas, type EventsOf, type SluicePlugin } from '@sluice/core';
 import type { Container } from 'inversify';
 import { SseErrorCodes, sseError } from './errors.js';
 import { EventSourceHub } from './EventSourceHub.js';
@@ -19,6 +19,13 @@ declare module '@sluice/core' {
      * its head is sent. Needs `usePlugin(ssePlugin())`.
      */
     getEventSource<TEvents extends EventMap = AnyEvents>(identifier?: string): HttpRequestEventSource<TEvents>;
+  }
+
+  // On an imperative route with `events`, `req.getEventSource()` defaults to their types.
+  interface RouteEventsTyping<E extends EventSchemas> {
+    getEventSource<TEvents extends EventMap = keyof E extends never ? AnyEvents : EventsOf<E>>(
+      identifier?: string,
+    ): HttpRequestEventSource<TEvents>;
   }
 }
 

@@ -259,7 +259,10 @@ async function send() {
       showComposerError(undefined);
     } else {
       const problem = await response.json().catch(() => undefined);
-      showComposerError(problem?.message ?? `The server answered ${response.status}.`);
+      // The chat's own refusals carry `message`; the route schema's (problem details) `detail` and `issues`.
+      const issue = problem?.issues?.[0];
+      const why = problem?.message ?? (issue === undefined ? problem?.detail : `${issue.path.slice(1) || issue.in}: ${issue.message}`);
+      showComposerError(why ?? `The server answered ${response.status}.`);
     }
   } catch {
     showComposerError('Could not reach the server. Check the connection and try again.');

@@ -1,8 +1,8 @@
 import { inject, injectable } from 'inversify';
-import { HttpResponse, RouteGet, RoutePost, RoutePrefix, type HttpRequest } from '@sluice/core';
+import { HttpResponse, RouteGet, RoutePost, RoutePrefix, type ValidatedRequest } from '@sluice/core';
 import '@sluice/sse';
-import type { ChatEvents } from './ChatEvents.js';
-import { parseMessageBody, parseNameQuery, requireJsonContentType } from './chatInput.js';
+import { chatEvents, eventsQuerySchema, postMessageSchema } from './ChatEvents.js';
+import { parseName, parseText } from './chatInput.js';
 import { ChatService } from './ChatService.js';
 import { ChatSettings } from './ChatSettings.js';
 import { memberIdentifier } from './memberIdentity.js';
@@ -18,21 +18,25 @@ export class ChatController {
 
   /**
    * `GET /chat/events?name=ada`: the member's stream, identified as `chat-ada`.
-   * A bad name is refused with 400 before any stream is opened.
+   * A missing or bad name is refused with 400 before any stream is opened.
    */
-  @RouteGet('/events')
-  async events(req: HttpRequest): Promise<HttpResponse> {
-    const name = parseNameQuery(req.query, this.settings.maxNameLength);
-    const sse = req.getEventSource<ChatEvents>(memberIdentifier(name));
+  @RouteGet('/events', {
+    schema: eventsQuerySchema,
+    events: chatEvents,
+    summary: "A member's event stream: messages, presence, joins and leaves",
+  })
+  async events(req: ValidatedRequest<typeof eventsQuerySchema, typeof chatEvents>): Promise<HttpResponse> {
+    const name = parseName(req.valid.query.name, this.settings.maxNameLength);
+    const sse = req.getEventSource(memberIdentifier(name)); // typed by chatEvents: HttpRequestEventSource<ChatEvents>
     await this.chat.run(sse);
     return sse.close();
   }
 
   /** `POST /chat/messages` with `{"name": "ada", "text": "hi"}`: 201 with the stored message (its `id` included). */
-  @RoutePost('/messages')
-  async post(req: HttpRequest): Promise<HttpResponse> {
-    requireJsonContentType(req.header('content-type'));
-    const { name, text } = parseMessageBody(await req.json(), this.settings);
-    return HttpResponse.json(this.chat.post(name, text), 201);
+  @RoutePost('/messages', { schema: postMessageSchema, summary: 'Post a message to everyone in the room' })
+  post(req: ValidatedRequest<typeof postMessageSchema>): HttpResponse {
+    const { name, text } = req.valid.body;
+    const message = this.chat.post(parseName(name, this.settings.maxNameLength), parseText(text, this.settings.maxTextLength));
+    return HttpResponse.json(message, 201);
   }
 }

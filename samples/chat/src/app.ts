@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import { HttpServer, type Http2Options, type HttpHost } from '@sluice/core';
+import { openApi } from '@sluice/openapi';
 import { ssePlugin } from '@sluice/sse';
 import { ChatController } from './ChatController.js';
 import { ChatService } from './ChatService.js';
@@ -24,19 +25,29 @@ export function createApp(port: number, options: ChatAppOptions = {}): HttpHost 
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) Object.assign(settings, { [key]: value });
   const builder = HttpServer.createBuilder();
   if (http2 !== undefined) builder.useHttp2(http2);
-  return builder
-    .useListeningPort(port, '127.0.0.1')
-    .useControllers(ChatController)
-    .useServices((c) => {
-      c.bind(ChatSettings).toConstantValue(settings);
-      c.bind(ChatService).toSelf().inSingletonScope();
-    })
-    .usePlugin(ssePlugin({ retry: settings.retryMs }))
-    .useStaticFiles('/', publicDirectory)
-    .useConfiguration((c) => {
-      c.maxBodySize = settings.maxBodyBytes;
-      c.accessLog = accessLog;
-      if (!accessLog) c.logger = false;
-    })
-    .build();
+  return (
+    builder
+      .useListeningPort(port, '127.0.0.1')
+      .useControllers(ChatController)
+      .useServices((c) => {
+        c.bind(ChatSettings).toConstantValue(settings);
+        c.bind(ChatService).toSelf().inSingletonScope();
+      })
+      .usePlugin(ssePlugin({ retry: settings.retryMs }))
+      // The API document at /openapi.json, built from the routes' schemas; its reference page at /docs.
+      .usePlugin(
+        openApi({
+          info: { title: 'Sluice chat', version: '0.1.0', description: 'A chat room over Server-Sent Events.' },
+          path: '/openapi.json',
+          docsPath: '/docs',
+        }),
+      )
+      .useStaticFiles('/', publicDirectory)
+      .useConfiguration((c) => {
+        c.maxBodySize = settings.maxBodyBytes;
+        c.accessLog = accessLog;
+        if (!accessLog) c.logger = false;
+      })
+      .build()
+  );
 }

@@ -1,11 +1,13 @@
 import { HttpError } from '@sluice/core';
 
-/** Error codes of the chat's 400/415 answers (the JSON error body's `code`). */
+/**
+ * Error codes of the chat's own 400 answers (the JSON error body's `code`). The
+ * shape of requests (a JSON object with string `name` and `text`, one `name` in
+ * the query) is checked before, by the routes' schemas (see `ChatEvents.ts`).
+ */
 export const ChatErrorCodes = {
   InvalidName: 'CHAT_INVALID_NAME',
   InvalidText: 'CHAT_INVALID_TEXT',
-  InvalidBody: 'CHAT_INVALID_BODY',
-  NotJson: 'CHAT_NOT_JSON',
 } as const;
 
 /** Words of letters, digits, marks, `.`, `_` or `-`, with single spaces between them. */
@@ -37,13 +39,6 @@ export function parseName(value: unknown, maxLength: number): string {
   return name;
 }
 
-/** The `name` query parameter of `GET /chat/events`, checked as {@link parseName} does; given twice is a 400 too. */
-export function parseNameQuery(query: URLSearchParams, maxLength: number): string {
-  const names = query.getAll('name');
-  if (names.length > 1) throw new HttpError(400, 'name must be given once', { code: ChatErrorCodes.InvalidName });
-  return parseName(names[0], maxLength);
-}
-
 /** Checks a message text; returns it with line breaks as LF and the ends trimmed. Throws 400. */
 export function parseText(value: unknown, maxLength: number): string {
   const invalid = (why: string): HttpError => new HttpError(400, why, { code: ChatErrorCodes.InvalidText });
@@ -55,28 +50,6 @@ export function parseText(value: unknown, maxLength: number): string {
   if (length > maxLength) throw invalid(`text must be at most ${maxLength} characters (got ${length})`);
   if (textControls.test(text)) throw invalid('text must not contain control characters (other than tab and line feed)');
   return text;
-}
-
-/** The body of `POST /chat/messages`: a JSON object `{ name, text }`. Throws 400 on anything else. */
-export function parseMessageBody(
-  body: unknown,
-  settings: { maxNameLength: number; maxTextLength: number },
-): { name: string; text: string } {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new HttpError(400, 'The body must be a JSON object: {"name": "...", "text": "..."}', { code: ChatErrorCodes.InvalidBody });
-  }
-  const { name, text } = body as Record<string, unknown>;
-  return { name: parseName(name, settings.maxNameLength), text: parseText(text, settings.maxTextLength) };
-}
-
-/** Requires `Content-Type: application/json` (so a cross-site form cannot post without a CORS preflight). Throws 415. */
-export function requireJsonContentType(contentType: string | undefined): void {
-  const type = contentType?.split(';', 1)[0]!.trim().toLowerCase();
-  if (type !== 'application/json') {
-    throw new HttpError(415, `Send the message as JSON with Content-Type: application/json (got ${contentType ?? 'no Content-Type'})`, {
-      code: ChatErrorCodes.NotJson,
-    });
-  }
 }
 
 /** A `Last-Event-ID` as a message id; undefined when absent or not one of ours (then the client is treated as new). */

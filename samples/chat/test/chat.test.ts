@@ -236,86 +236,145 @@ describe('chat sample: one connection per name', () => {
 describe('chat sample: bad input', () => {
   const tooLong = 'x'.repeat(2_001);
 
+  /** What a refusal says: the chat's own rules answer `{ statusCode, error, message, code }`; the routes' schemas answer problem details. */
+  async function refusal(response: Response | { status: number; headers: Record<string, string | string[] | undefined>; body: string }) {
+    const contentType = response instanceof Response ? response.headers.get('content-type') : response.headers['content-type'];
+    const body = (response instanceof Response ? await response.json() : JSON.parse(response.body)) as Record<string, unknown>;
+    const issues = (body.issues ?? []) as Array<{ in: string; path: string; message: string }>;
+    return {
+      contentType,
+      code: body.code,
+      says: [body.message ?? body.detail, ...issues.map((issue) => `${issue.in}${issue.path}`)].join(' | '),
+    };
+  }
+
   it.each([
     ['empty text', { name: 'bob', text: '' }, 400, 'CHAT_INVALID_TEXT', 'text must not be empty'],
     ['blank text', { name: 'bob', text: ' \n\t ' }, 400, 'CHAT_INVALID_TEXT', 'text must not be empty'],
     ['oversized text', { name: 'bob', text: tooLong }, 400, 'CHAT_INVALID_TEXT', 'text must be at most 2000 characters (got 2001)'],
-    ['no text', { name: 'bob' }, 400, 'CHAT_INVALID_TEXT', 'text is required'],
-    ['text that is no string', { name: 'bob', text: 42 }, 400, 'CHAT_INVALID_TEXT', 'text must be a string'],
     ['a control character', { name: 'bob', text: 'a\u0007b' }, 400, 'CHAT_INVALID_TEXT', 'text must not contain control characters'],
-    ['no name', { text: 'hi' }, 400, 'CHAT_INVALID_NAME', 'name is required'],
-    ['a name that is no string', { name: ['bob'], text: 'hi' }, 400, 'CHAT_INVALID_NAME', 'name must be a string'],
     ['an empty name', { name: '', text: 'hi' }, 400, 'CHAT_INVALID_NAME', 'name must not be empty'],
     ['a name with CR/LF', { name: 'bob\r\nevent: join', text: 'hi' }, 400, 'CHAT_INVALID_NAME', 'name must not contain line breaks'],
     ['a name with LF', { name: 'bob\n', text: 'hi' }, 400, 'CHAT_INVALID_NAME', 'name must not contain line breaks'],
     ['a too long name', { name: 'b'.repeat(25), text: 'hi' }, 400, 'CHAT_INVALID_NAME', 'name must be at most 24 characters (got 25)'],
     ['a name with markup', { name: '<b>bob</b>', text: 'hi' }, 400, 'CHAT_INVALID_NAME', 'name may contain letters, digits'],
     ['a name with a trailing space', { name: 'bob ', text: 'hi' }, 400, 'CHAT_INVALID_NAME', 'name may contain letters, digits'],
-    ['a JSON array', [{ name: 'bob', text: 'hi' }], 400, 'CHAT_INVALID_BODY', 'The body must be a JSON object'],
-    ['JSON null', null, 400, 'CHAT_INVALID_BODY', 'The body must be a JSON object'],
   ])('POST /chat/messages with %s: a clear error, delivered to nobody', async (_case, body, status, code, message) => {
     const host = await startChat();
     const ada = await member(host, 'ada');
 
     const response = await postMessage(host, body);
     expect(response.status).toBe(status);
-    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    const problem = (await response.json()) as { message: string; code: string };
-    expect(problem.code).toBe(code);
-    expect(problem.message).toContain(message);
+    const refused = await refusal(response);
+    expect(refused.contentType).toBe('application/json; charset=utf-8');
+    expect(refused.code).toBe(code);
+    expect(refused.says).toContain(message);
 
     await expectNothingDelivered(host, ada.client);
   });
 
   it.each([
-    ['a body that is not JSON', '{"name": "bob", text', 'application/json', 400, 'SLUICE_BODY_INVALID_JSON', 'not valid JSON'],
-    ['an empty body', '', 'application/json', 400, 'SLUICE_BODY_INVALID_JSON', 'empty'],
-    ['a body that is not sent as JSON', 'name=bob&text=hi', 'application/x-www-form-urlencoded', 415, 'CHAT_NOT_JSON', 'Content-Type'],
+    ['no text', { name: 'bob' }, 'body/text'],
+    ['text that is no string', { name: 'bob', text: 42 }, 'body/text'],
+    ['no name', { text: 'hi' }, 'body/name'],
+    ['a name that is no string', { name: ['bob'], text: 'hi' }, 'body/name'],
+    ['no name and no text', {}, 'body/name | body/text'],
+    ['a JSON array', [{ name: 'bob', text: 'hi' }], 'body |'],
+    ['JSON null', null, 'body |'],
+  ])("POST /chat/messages with %s: 400 problem details from the route's schema, delivered to nobody", async (_case, body, where) => {
+    const host = await startChat();
+    const ada = await member(host, 'ada');
+
+    const response = await postMessage(host, body);
+    expect(response.status).toBe(400);
+    const refused = await refusal(response);
+    expect(refused.contentType).toBe('application/problem+json');
+    expect(refused.code).toBe('SLUICE_VALIDATION_FAILED');
+    expect(refused.says + ' |').toContain(where);
+
+    await expectNothingDelivered(host, ada.client);
+  });
+
+  it.each([
+    [
+      'a body that is not JSON',
+      '{"name": "bob", text',
+      'application/json',
+      400,
+      'application/problem+json',
+      'SLUICE_BODY_INVALID_JSON',
+      'not valid JSON',
+    ],
+    ['an empty body', '', 'application/json', 400, 'application/problem+json', 'SLUICE_BODY_INVALID_JSON', 'empty'],
+    [
+      'a body that is not sent as JSON',
+      'name=bob&text=hi',
+      'application/x-www-form-urlencoded',
+      415,
+      'application/problem+json',
+      'SLUICE_UNSUPPORTED_MEDIA_TYPE',
+      'application/json',
+    ],
+    [
+      'a JSON body sent as text/plain',
+      '{"name":"bob","text":"hi"}',
+      'text/plain',
+      415,
+      'application/problem+json',
+      'SLUICE_UNSUPPORTED_MEDIA_TYPE',
+      'text/plain',
+    ],
     [
       'a body over the size limit',
       JSON.stringify({ name: 'bob', text: 'x'.repeat(40_000) }),
       'application/json',
       413,
+      'application/json; charset=utf-8',
       'SLUICE_BODY_TOO_LARGE',
       'limit',
     ],
-  ])('POST /chat/messages with %s: a clear error, delivered to nobody', async (_case, raw, contentType, status, code, message) => {
-    const host = await startChat();
-    const ada = await member(host, 'ada');
+  ])(
+    'POST /chat/messages with %s: a clear error, delivered to nobody',
+    async (_case, raw, contentType, status, answerType, code, message) => {
+      const host = await startChat();
+      const ada = await member(host, 'ada');
 
-    const response = await postMessage(host, raw, { raw: true, contentType });
-    expect(response.status).toBe(status);
-    const problem = (await response.json()) as { message: string; code: string };
-    expect(problem.code).toBe(code);
-    expect(problem.message).toContain(message);
+      const response = await postMessage(host, raw, { raw: true, contentType });
+      expect(response.status).toBe(status);
+      const refused = await refusal(response);
+      expect(refused.contentType).toBe(answerType);
+      expect(refused.code).toBe(code);
+      expect(refused.says).toContain(message);
 
-    await expectNothingDelivered(host, ada.client);
-  });
+      await expectNothingDelivered(host, ada.client);
+    },
+  );
 
   it.each([
-    ['no name', '/chat/events', 'name is required'],
-    ['an empty name', '/chat/events?name=', 'name must not be empty'],
-    ['a name with CR/LF', '/chat/events?name=bob%0D%0Aevent%3A%20join', 'name must not contain line breaks (CR or LF)'],
-    ['a name with CR', '/chat/events?name=bob%0D', 'name must not contain line breaks (CR or LF)'],
-    ['a too long name', `/chat/events?name=${'b'.repeat(25)}`, 'name must be at most 24 characters'],
-    ['a name with markup', '/chat/events?name=%3Cb%3E', 'name may contain letters, digits'],
-    ['two names', '/chat/events?name=bob&name=eve', 'name must be given once'],
-  ])('GET %s is refused with 400 before any stream opens', async (_case, path, message) => {
+    ['no name', '/chat/events', 'SLUICE_VALIDATION_FAILED', 'query/name'],
+    ['two names', '/chat/events?name=bob&name=eve', 'SLUICE_VALIDATION_FAILED', 'query/name'],
+    ['an empty name', '/chat/events?name=', 'CHAT_INVALID_NAME', 'name must not be empty'],
+    [
+      'a name with CR/LF',
+      '/chat/events?name=bob%0D%0Aevent%3A%20join',
+      'CHAT_INVALID_NAME',
+      'name must not contain line breaks (CR or LF)',
+    ],
+    ['a name with CR', '/chat/events?name=bob%0D', 'CHAT_INVALID_NAME', 'name must not contain line breaks (CR or LF)'],
+    ['a too long name', `/chat/events?name=${'b'.repeat(25)}`, 'CHAT_INVALID_NAME', 'name must be at most 24 characters'],
+    ['a name with markup', '/chat/events?name=%3Cb%3E', 'CHAT_INVALID_NAME', 'name may contain letters, digits'],
+  ])('GET %s is refused with 400 before any stream opens', async (_case, path, code, message) => {
     const host = await startChat();
     const ada = await member(host, 'ada');
 
     const client = await SseTestClient.connect(host, path);
     expect(client.status).toBe(400);
     expect(client.isEventStream).toBe(false);
-    expect(client.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(client.events).toEqual([]);
-    const problem = JSON.parse(client.body) as { message: string; code: string };
-    expect(problem).toEqual({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: expect.stringContaining(message),
-      code: 'CHAT_INVALID_NAME',
-    });
+    const refused = await refusal(client);
+    expect(refused.contentType).toBe(code.startsWith('SLUICE_') ? 'application/problem+json' : 'application/json; charset=utf-8');
+    expect(refused.code).toBe(code);
+    expect(refused.says).toContain(message);
 
     await expectNothingDelivered(host, ada.client);
   });

@@ -153,6 +153,7 @@ export class HttpServerBuilder {
     });
     for (const plugin of this.#plugins) plugin.register?.(context);
     this.#addRoutes(router, container);
+    for (const plugin of this.#plugins) plugin.ready?.(context);
 
     const dispatcher = this.#dispatcher(configuration, router, requestClass, writer, logger);
     const nodeServer =
@@ -183,7 +184,10 @@ export class HttpServerBuilder {
     for (const controller of this.#controllers) compileController(controller, container, router);
     for (const { urlPrefix, directory, options } of this.#staticFiles) {
       const handler = createStaticFilesHandler(directory, options);
-      router.route(RouteMethod.Get, joinRoutePaths(urlPrefix, '*'), handler, { name: `static files ${urlPrefix} → ${directory}` });
+      router.route(RouteMethod.Get, joinRoutePaths(urlPrefix, '*'), handler, {
+        name: `static files ${urlPrefix} → ${directory}`,
+        hidden: true,
+      });
     }
   }
 

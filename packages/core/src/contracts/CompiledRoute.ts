@@ -1,5 +1,6 @@
 import type { HttpRequest } from '../http/HttpRequest.js';
 import type { RequestHandler, RequestHandlerType } from './handlers.js';
+import type { RouteSchemaOptions } from './RouteSchema.js';
 
 /**
  * A route ready to run, built once when it is registered: the function that
@@ -16,6 +17,8 @@ export interface CompiledRoute {
   readonly before: readonly RequestHandler[];
   /** Handlers whose `after` runs, innermost (method-level) first. */
   readonly after: readonly RequestHandler[];
+  /** The route's schema and description, as declared (API documents read them). */
+  readonly options: RouteSchemaOptions | undefined;
 }
 
 /**
@@ -31,6 +34,8 @@ export interface RouteSpec {
   readonly handlers?: readonly RequestHandlerType[];
   readonly before?: readonly RequestHandler[];
   readonly after?: readonly RequestHandler[];
+  /** The route's schema (validated before `invoke`) and its description for API documents. */
+  readonly options?: RouteSchemaOptions;
 }
 
 /** Assembles a route's handler chain (the host's handlers around the route's own), once per route. */

@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import type { RequestHandlerType } from '../contracts/handlers.js';
+import type { RouteSchemaOptions } from '../contracts/RouteSchema.js';
 
 /** One `@Route`-decorated method, as recorded on its class. */
 export interface RouteDefinition {
   readonly method: string;
   readonly path: string;
   readonly propertyKey: string | symbol;
+  /** Schema and description, from `@RouteGet(path, options)`. */
+  readonly options?: RouteSchemaOptions;
 }
 
 const routesKey = Symbol.for('sluice:routes');

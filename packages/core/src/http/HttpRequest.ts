@@ -30,6 +30,9 @@ export interface RequestSettings {
   readonly requestIdHeader: string | undefined;
 }
 
+/** Where the validation step of a route with a schema leaves the validated parts ({@link HttpRequest.valid}). */
+export const validInputKey: unique symbol = Symbol('sluice.validInput');
+
 const emptyParams: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
 // Request ids: a random per-process prefix and a counter, so making one costs a string concat.
 const idPrefix = randomBytes(4).toString('hex');
@@ -57,6 +60,10 @@ export class HttpRequest {
   readonly url: string;
   /** Route parameters (`:id`, `<id>`, `*`), percent-decoded. */
   readonly params: Readonly<Record<string, string>>;
+
+  // Set only by the validation step of routes with a schema; `declare` emits no
+  // field, so requests of other routes carry nothing more.
+  declare [validInputKey]?: object;
 
   #settings: RequestSettings;
   #queryStart: number;
@@ -116,6 +123,22 @@ export class HttpRequest {
    */
   get headers(): IncomingHttpHeaders {
     return this.raw.headers;
+  }
+
+  /**
+   * The request's parts as its route's `schema` validated (and transformed) them:
+   * `req.valid.params`, `.query`, `.headers`, `.body`, only those the schema has.
+   * Typed through `ValidatedRequest<typeof schema>`; on a route without a schema, reading it throws.
+   */
+  get valid(): unknown {
+    const valid = this[validInputKey];
+    if (valid === undefined) {
+      throw new SluiceError(
+        ErrorCodes.NoRouteSchema,
+        `req.valid was read on ${this.method} ${this.path}, whose route has no schema: give the route one (e.g. @RoutePost(path, { schema: { body } })) or read req.params, req.query and req.json() instead.`,
+      );
+    }
+    return valid;
   }
 
   /** One header by name, case-insensitive; repeated headers are joined with `, `. */

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
 import type { HttpRequest } from '../http/HttpRequest.js';
 import { HttpError } from '../http/HttpError.js';
+import { RequestValidationError } from '../http/RequestValidationError.js';
 import { HttpResponse } from '../http/HttpResponse.js';
 import type { ErrorHandler } from '../contracts/handlers.js';
 import type { ResponseWriter } from './ResponseWriter.js';
@@ -109,8 +110,12 @@ function closeAfterTooLarge(request: HttpRequest): void {
   }
 }
 
-/** The default body for an error: `{ statusCode, error, message[, code] }`. */
+/**
+ * The default body for an error: `{ statusCode, error, message[, code] }`; for a
+ * request refused by its route's schema, RFC 9457 problem details.
+ */
 export function defaultErrorResponse(error: unknown): HttpResponse {
+  if (error instanceof RequestValidationError) return problemResponse(error);
   if (error instanceof HttpError) {
     const body: Record<string, unknown> = {
       statusCode: error.status,
@@ -123,4 +128,23 @@ export function defaultErrorResponse(error: unknown): HttpResponse {
     return response;
   }
   return HttpResponse.json({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }, 500);
+}
+
+/**
+ * RFC 9457 problem details. `type` is `about:blank` (the status says it all, so
+ * `title` is its reason phrase); the Sluice `code` and the `issues` are
+ * extension members. Issues carry a path and a message, never the schema's internals.
+ */
+function problemResponse(error: RequestValidationError): HttpResponse {
+  const body = {
+    type: 'about:blank',
+    title: STATUS_CODES[error.status] ?? 'Error',
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    issues: error.issues,
+  };
+  const response = new HttpResponse(error.status, JSON.stringify(body), { 'content-type': 'application/problem+json' });
+  if (error.headers) for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+  return response;
 }

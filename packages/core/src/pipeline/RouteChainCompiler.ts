@@ -2,6 +2,7 @@ import type { Container, Newable } from 'inversify';
 import { SluiceError, ErrorCodes } from '../errors.js';
 import type { CompiledRoute, RouteCompiler, RouteSpec } from '../contracts/CompiledRoute.js';
 import type { RequestHandler, RequestHandlerType } from '../contracts/handlers.js';
+import { withValidation } from './validation.js';
 
 /**
  * The one place where a route's handler chain is assembled, at registration
@@ -29,9 +30,11 @@ export class RouteChainCompiler implements RouteCompiler {
       method: spec.method,
       path: spec.path,
       name: spec.name,
-      invoke: spec.invoke,
+      // A schema's checks wrap the route's function; without one it is left as it is.
+      invoke: withValidation(spec.invoke, spec.options, spec.name),
       before: [...this.#hostBefore, ...own.filter(hasBefore), ...(spec.before ?? [])],
       after: [...(spec.after ?? []), ...own.filter(hasAfter).reverse(), ...this.#hostAfter],
+      options: spec.options,
     };
   }
 

@@ -48,6 +48,7 @@ export function compileController(controller: ControllerClass, container: Contai
       name: routeName,
       invoke,
       handlers: [...classHandlers, ...getRequestHandlers(controller, key)],
+      options: definition.options,
     });
   }
 }

@@ -27,6 +27,12 @@ export interface SluicePlugin {
    */
   register?(context: PluginContext): void;
   /**
+   * At `build()`, after every route is in the router (controllers, static files,
+   * the routes plugins added in `register`): read the finished routing table
+   * (`context.router.routes()`), e.g. to build an API document once. A throw fails `build()`.
+   */
+  ready?(context: PluginContext): void;
+  /**
    * After the host is listening. A throw (or rejection) is logged with the plugin's
    * name, the host is stopped (nothing is left listening) and `start()` rejects with it.
    */

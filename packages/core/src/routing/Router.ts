@@ -1,17 +1,24 @@
 import { SluiceError, ErrorCodes } from '../errors.js';
 import type { CompiledRoute, RouteCompiler, RouteSpec } from '../contracts/CompiledRoute.js';
-import type { RequestHandlerType, RouteHandler } from '../contracts/handlers.js';
+import type { HandlerResult, RequestHandlerType } from '../contracts/handlers.js';
+import type { EventSchemas, RouteSchema, RouteSchemaOptions, ValidatedRequest } from '../contracts/RouteSchema.js';
 import { RouteMethod } from './RouteMethod.js';
 import { RouteConflictError, RouteTree, type RouteLookup } from './RouteTree.js';
 import { RoutePathError } from './parseRoutePath.js';
 
-/** Options of an imperative route. */
-export interface RouteOptions {
+/** Options of an imperative route: its handlers and name, and its schema and description ({@link RouteSchemaOptions}). */
+export interface RouteOptions<S extends RouteSchema = RouteSchema, E extends EventSchemas = EventSchemas> extends RouteSchemaOptions<S, E> {
   /** Request handlers around this route (after the host-wide ones). */
   handlers?: readonly RequestHandlerType[];
   /** Name used in errors and diagnostics; defaults to the function's name. */
   name?: string;
 }
+
+/** An imperative route's handler; with a schema, `req.valid` is typed from it. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export type ValidatedRouteHandler<S extends RouteSchema = {}, E extends EventSchemas = {}> = (
+  request: ValidatedRequest<S, E>,
+) => HandlerResult | Promise<HandlerResult>;
 
 /**
  * The host's routing table. Controllers are added at `build()`; imperative
@@ -20,6 +27,7 @@ export interface RouteOptions {
  * ```ts
  * host.router.get('/health', () => ({ ok: true }));
  * host.router.route(RouteMethod.Post, '/echo', async (req) => req.text());
+ * host.router.post('/users', (req) => ({ created: req.valid.body.name }), { schema: { body: z.object({ name: z.string() }) } });
  * ```
  */
 export class Router {
@@ -32,30 +40,63 @@ export class Router {
   }
 
   /** Adds a route; throws `SLUICE_ROUTE_CONFLICT` if the method and path are taken. */
-  route(method: RouteMethod | `${RouteMethod}`, path: string, handler: RouteHandler, options?: RouteOptions): this {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  route<S extends RouteSchema = {}, E extends EventSchemas = {}>(
+    method: RouteMethod | `${RouteMethod}`,
+    path: string,
+    handler: ValidatedRouteHandler<S, E>,
+    options?: RouteOptions<S, E>,
+  ): this {
+    const { handlers, name, ...described } = options ?? {};
     this.add({
       method,
       path,
-      name: options?.name ?? (handler.name || 'anonymous handler'),
-      invoke: handler,
-      handlers: options?.handlers,
+      name: name ?? (handler.name || 'anonymous handler'),
+      invoke: handler as (request: unknown) => unknown,
+      handlers,
+      options: options === undefined ? undefined : described,
     });
     return this;
   }
 
-  get(path: string, handler: RouteHandler, options?: RouteOptions): this {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  get<S extends RouteSchema = {}, E extends EventSchemas = {}>(
+    path: string,
+    handler: ValidatedRouteHandler<S, E>,
+    options?: RouteOptions<S, E>,
+  ): this {
     return this.route(RouteMethod.Get, path, handler, options);
   }
-  post(path: string, handler: RouteHandler, options?: RouteOptions): this {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  post<S extends RouteSchema = {}, E extends EventSchemas = {}>(
+    path: string,
+    handler: ValidatedRouteHandler<S, E>,
+    options?: RouteOptions<S, E>,
+  ): this {
     return this.route(RouteMethod.Post, path, handler, options);
   }
-  put(path: string, handler: RouteHandler, options?: RouteOptions): this {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  put<S extends RouteSchema = {}, E extends EventSchemas = {}>(
+    path: string,
+    handler: ValidatedRouteHandler<S, E>,
+    options?: RouteOptions<S, E>,
+  ): this {
     return this.route(RouteMethod.Put, path, handler, options);
   }
-  patch(path: string, handler: RouteHandler, options?: RouteOptions): this {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  patch<S extends RouteSchema = {}, E extends EventSchemas = {}>(
+    path: string,
+    handler: ValidatedRouteHandler<S, E>,
+    options?: RouteOptions<S, E>,
+  ): this {
     return this.route(RouteMethod.Patch, path, handler, options);
   }
-  delete(path: string, handler: RouteHandler, options?: RouteOptions): this {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  delete<S extends RouteSchema = {}, E extends EventSchemas = {}>(
+    path: string,
+    handler: ValidatedRouteHandler<S, E>,
+    options?: RouteOptions<S, E>,
+  ): this {
     return this.route(RouteMethod.Delete, path, handler, options);
   }
 
@@ -94,8 +135,8 @@ export class Router {
     return this.#tree.allowedMethods(path);
   }
 
-  /** Every registered route, for diagnostics. */
-  routes(): Array<{ method: string; path: string; name: string }> {
-    return this.#tree.routes().map(({ value }) => ({ method: value.method, path: value.path, name: value.name }));
+  /** Every registered route, for diagnostics and API documents (`options`: its schema and description). */
+  routes(): Array<{ method: string; path: string; name: string; options: RouteSchemaOptions | undefined }> {
+    return this.#tree.routes().map(({ value }) => ({ method: value.method, path: value.path, name: value.name, options: value.options }));
   }
 }
