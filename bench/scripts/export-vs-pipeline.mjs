@@ -76,7 +76,12 @@ async function once(kind, count) {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
-  const pid = Number(execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n')[0] || child.pid);
+  const pid = Number(
+    execFileSync('pgrep', ['-P', String(child.pid)])
+      .toString()
+      .trim()
+      .split('\n')[0] || child.pid,
+  );
   const before = status(pid, 'VmRSS:');
   const started = performance.now();
   let bytes = 0;
@@ -108,7 +113,9 @@ async function measure() {
     for (const kind of round % 2 === 0 ? ['raw', 'sluice'] : ['sluice', 'raw']) {
       const r = await once(kind, count);
       results[kind].push(r);
-      console.log(`round ${round + 1} ${kind.padEnd(6)} ${r.mib.toFixed(1)} MiB at ${r.mibPerS.toFixed(1)} MiB/s, peak RSS +${r.peakGrowthMiB.toFixed(1)} MiB`);
+      console.log(
+        `round ${round + 1} ${kind.padEnd(6)} ${r.mib.toFixed(1)} MiB at ${r.mibPerS.toFixed(1)} MiB/s, peak RSS +${r.peakGrowthMiB.toFixed(1)} MiB`,
+      );
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
