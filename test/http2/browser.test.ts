@@ -1,30 +1,12 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { launchChromium, withoutChromium } from '../support/chromium.js';
 import { HttpResponse, HttpServer, type HttpHost, type HttpRequest } from '@sluice/core';
 import { EventSourceRegistry, ssePlugin } from '@sluice/sse';
 import { devCertificate } from '../support/http2.js';
 
-// Debian's Chromium, never a downloaded one.
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--no-first-run',
-  '--ignore-certificate-errors',
-];
-const hasChromium = existsSync(chromiumPath);
 const streams = 10;
-
-if (!hasChromium && !process.env.CI) {
-  console.log(`HTTP/2 browser test skipped: ${chromiumPath} not found (install it with: apt-get install chromium).`);
-}
 
 // Ten event streams from one page: over HTTP/1.1 the seventh request to the origin would
 // wait for one of the six connections, forever; over HTTP/2 they are streams of one session.
@@ -42,19 +24,10 @@ const page = `<!doctype html>
 </script>`;
 
 describe('a page over TLS HTTP/2 in Chromium', () => {
-  if (!hasChromium) {
-    if (process.env.CI) {
-      it('needs Chromium', () => {
-        throw new Error(`${chromiumPath} not found: CI must install Chromium (apt-get install chromium) so the browser test runs.`);
-      });
-    } else {
-      it.skip(`needs ${chromiumPath}`, () => undefined);
-    }
-    return;
-  }
+  if (withoutChromium()) return;
 
   let host: HttpHost;
-  let userDataDir: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
@@ -73,14 +46,13 @@ describe('a page over TLS HTTP/2 in Chromium', () => {
       return sse.close();
     });
     await host.start();
-    userDataDir = await mkdtemp(path.join(tmpdir(), 'sluice-h2-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    browser = await launchChromium({ extraArgs: ['--ignore-certificate-errors'] });
+    context = browser.context;
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await host?.stop();
-    if (userDataDir !== undefined) await rm(userDataDir, { recursive: true, force: true });
   });
 
   it('opens 10 EventSources to its origin over h2; all get a broadcast and a fetch still completes', async () => {

@@ -1,10 +1,7 @@
 import 'reflect-metadata';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { launchChromium, withoutChromium } from '../../../test/support/chromium.js';
 import { HttpServer, HttpResponse } from '@sluice/core';
 import { ssePlugin, EventSourceRegistry, type SsePluginOptions } from '@sluice/sse';
 import { SseTestClient } from '@sluice/sse/testing';
@@ -88,36 +85,19 @@ describe('refused streams keep browsers retrying', () => {
   });
 });
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-
 describe('a browser refused at maxConnections reconnects once a slot frees', () => {
-  if (!hasChromium) {
-    if (process.env.CI) {
-      it('needs Chromium', () => {
-        throw new Error(`${chromiumPath} not found: CI must install Chromium (apt-get install chromium).`);
-      });
-    } else {
-      it.skip(`needs ${chromiumPath}`, () => undefined);
-    }
-    return;
-  }
+  if (withoutChromium()) return;
 
   let context: BrowserContext | undefined;
-  let userDataDir: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
   beforeAll(async () => {
-    userDataDir = await mkdtemp(path.join(tmpdir(), 'sluice-refusal-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir !== undefined) await rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
   });
 
   it('the page’s EventSource gets refused events, stays open, and receives a broadcast after the holder leaves', async () => {

@@ -1,42 +1,24 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium, withoutChromium } from '../../../test/support/chromium.js';
 import type { HttpHost } from '@sluice/core';
 import { EventSourceRegistry } from '@sluice/sse';
 import { createApp } from '../src/app.js';
 import { TcpProxy } from './support/TcpProxy.js';
 
-// Debian's Chromium, never a downloaded one.
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
 const screenshotPath = fileURLToPath(new URL('../../../test-artifacts/chat.png', import.meta.url));
-const hasChromium = existsSync(chromiumPath);
 const wait = { timeout: 5_000 };
 
-if (!hasChromium && !process.env.CI) {
-  console.log(`samples/chat browser test skipped: ${chromiumPath} not found (install it with: apt-get install chromium).`);
-}
-
 describe('chat sample in Chromium', () => {
-  if (!hasChromium) {
-    if (process.env.CI) {
-      it('needs Chromium', () => {
-        throw new Error(`${chromiumPath} not found: CI must install Chromium (apt-get install chromium) so the browser test runs.`);
-      });
-    } else {
-      it.skip(`needs ${chromiumPath}`, () => undefined);
-    }
-    return;
-  }
+  if (withoutChromium()) return;
 
   let host: HttpHost;
   let proxy: TcpProxy;
-  let userDataDir: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
@@ -44,20 +26,14 @@ describe('chat sample in Chromium', () => {
     host = createApp(0, { retryMs: 200 });
     await host.start();
     proxy = await TcpProxy.start(host.port);
-    userDataDir = await mkdtemp(path.join(tmpdir(), 'sluice-chat-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: chromiumArgs,
-      viewport: { width: 1000, height: 680 },
-    });
+    browser = await launchChromium({ viewport: { width: 1000, height: 680 } });
+    context = browser.context;
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await proxy?.close();
     await host?.stop();
-    if (userDataDir !== undefined) await rm(userDataDir, { recursive: true, force: true });
   });
 
   async function joinAs(page: Page, name: string): Promise<void> {

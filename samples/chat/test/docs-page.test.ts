@@ -1,48 +1,27 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { launchChromium, withoutChromium } from '../../../test/support/chromium.js';
 import type { HttpHost } from '@sluice/core';
 import { createApp } from '../src/app.js';
 
-// Debian's Chromium, never a downloaded one (as in browser.test.ts).
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-
 describe('chat sample: the API reference page in Chromium', () => {
-  if (!hasChromium) {
-    if (process.env.CI) {
-      it('needs Chromium', () => {
-        throw new Error(`${chromiumPath} not found: CI must install Chromium (apt-get install chromium) so the browser test runs.`);
-      });
-    } else {
-      it.skip(`needs ${chromiumPath}`, () => undefined);
-    }
-    return;
-  }
+  if (withoutChromium()) return;
 
   let host: HttpHost;
-  let userDataDir: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
     host = createApp(0);
     await host.start();
-    userDataDir = await mkdtemp(path.join(tmpdir(), 'sluice-docs-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await host?.stop();
-    if (userDataDir !== undefined) await rm(userDataDir, { recursive: true, force: true });
   });
 
   it('renders both operations from /openapi.json, loading nothing from another origin', async () => {
