@@ -11,7 +11,7 @@
 import 'reflect-metadata';
 import { spawn, execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -64,6 +64,15 @@ async function serve(kind, count) {
   process.stdout.write(`${url}\n`);
 }
 
+// CPU time of every thread of the server (on-CPU ns from schedstat), so a client-bound run still
+// shows what each MiB cost the server.
+function cpuNs(pid) {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`))
+    total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+  return total;
+}
+
 function status(pid, field) {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
@@ -76,13 +85,10 @@ async function once(kind, count) {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
-  const pid = Number(
-    execFileSync('pgrep', ['-P', String(child.pid)])
-      .toString()
-      .trim()
-      .split('\n')[0] || child.pid,
-  );
+  // taskset execs node in place, so the child's pid is the server's.
+  const pid = child.pid;
   const before = status(pid, 'VmRSS:');
+  const cpuBefore = cpuNs(pid);
   const started = performance.now();
   let bytes = 0;
   let tail = '';
@@ -98,9 +104,15 @@ async function once(kind, count) {
   });
   const seconds = (performance.now() - started) / 1000;
   const peak = status(pid, 'VmHWM:');
+  const cpuMs = (cpuNs(pid) - cpuBefore) / 1e6;
   child.kill();
   if (!tail.includes(`id: ${count - 1}\n`)) throw new Error(`${kind}: the last row did not arrive`);
-  return { mibPerS: bytes / 1048576 / seconds, peakGrowthMiB: (peak - before) / 1048576, mib: bytes / 1048576 };
+  return {
+    mibPerS: bytes / 1048576 / seconds,
+    cpuMsPerMiB: cpuMs / (bytes / 1048576),
+    peakGrowthMiB: (peak - before) / 1048576,
+    mib: bytes / 1048576,
+  };
 }
 
 async function measure() {
@@ -114,15 +126,25 @@ async function measure() {
       const r = await once(kind, count);
       results[kind].push(r);
       console.log(
-        `round ${round + 1} ${kind.padEnd(6)} ${r.mib.toFixed(1)} MiB at ${r.mibPerS.toFixed(1)} MiB/s, peak RSS +${r.peakGrowthMiB.toFixed(1)} MiB`,
+        `round ${round + 1} ${kind.padEnd(6)} ${r.mib.toFixed(1)} MiB at ${r.mibPerS.toFixed(1)} MiB/s, server CPU ${r.cpuMsPerMiB.toFixed(2)} ms/MiB, peak RSS +${r.peakGrowthMiB.toFixed(1)} MiB`,
       );
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const raw = { t: median(results.raw.map((r) => r.mibPerS)), m: median(results.raw.map((r) => r.peakGrowthMiB)) };
-  const sluice = { t: median(results.sluice.map((r) => r.mibPerS)), m: median(results.sluice.map((r) => r.peakGrowthMiB)) };
+  const summary = (rs) => ({
+    t: median(rs.map((r) => r.mibPerS)),
+    c: median(rs.map((r) => r.cpuMsPerMiB)),
+    m: median(rs.map((r) => r.peakGrowthMiB)),
+  });
+  const raw = summary(results.raw);
+  const sluice = summary(results.sluice);
   console.log(`\n${mib} MiB export, ${count} rows of ${rowBytes} B, median of ${rounds} rounds`);
-  console.log(`raw pipeline  ${raw.t.toFixed(1)} MiB/s, peak RSS +${raw.m.toFixed(1)} MiB`);
-  console.log(`sluice sendAll ${sluice.t.toFixed(1)} MiB/s, peak RSS +${sluice.m.toFixed(1)} MiB`);
-  console.log(`ratios to raw: throughput ${(sluice.t / raw.t).toFixed(2)}×, peak RSS growth ${(sluice.m / raw.m).toFixed(2)}×`);
+  for (const [name, r] of [
+    ['raw pipeline  ', raw],
+    ['sluice sendAll', sluice],
+  ])
+    console.log(`${name} ${r.t.toFixed(1)} MiB/s, server CPU ${r.c.toFixed(2)} ms/MiB, peak RSS +${r.m.toFixed(1)} MiB`);
+  console.log(
+    `ratios to raw: throughput ${(sluice.t / raw.t).toFixed(2)}×, server CPU per MiB ${(sluice.c / raw.c).toFixed(2)}×, peak RSS growth ${(sluice.m / raw.m).toFixed(2)}×`,
+  );
 }
