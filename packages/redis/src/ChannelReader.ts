@@ -45,6 +45,8 @@ export class ChannelReader {
   #recovering = false;
   #stopped = false;
   #retryTimer: NodeJS.Timeout | undefined;
+  /** A message with a reused offset that recovery was asked about (see `#pump`). */
+  #suspect: WireMessage | undefined;
   /** Cursors seen behind Redis at the last check (see `check`). */
   #behindAt: string | undefined;
 
@@ -54,6 +56,11 @@ export class ChannelReader {
 
   get epoch(): string | undefined {
     return this.#epoch;
+  }
+
+  /** The newest offset delivered in this epoch, on either channel: Redis's counter is never behind it unless Redis went back in time. */
+  get newestOffset(): number {
+    return Math.max(this.#cursor.bus, this.#cursor.node);
   }
 
   /** Where the channels stood right after subscribing: start delivering after these offsets. */
@@ -139,6 +146,17 @@ export class ChannelReader {
         return;
       }
       if (message.offset <= this.#cursor[channel]) {
+        // An offset already passed, from a publisher whose sequence is new here: not a copy of a
+        // delivered event but a new one with a reused offset, so Redis may have come back from an
+        // older copy of its data. Recovery asks it (a rewound Redis starts a new epoch); a
+        // message that was only late (its history trimmed while this node recovered) is dropped
+        // after that one check.
+        const last = this.#delivered.get(message.publisher) ?? 0;
+        if (message.seq > last && this.#suspect !== message) {
+          this.#suspect = message;
+          this.recover();
+          return;
+        }
         this.#queue.shift();
         continue;
       }

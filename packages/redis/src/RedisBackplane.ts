@@ -300,6 +300,8 @@ export class RedisBackplane extends EventSourceBackplane {
           this.#announced ? '1' : '0',
           this.#epochCandidate(),
           String(this.#options.heartbeatMs * missedBeats),
+          this.#reader!.epoch ?? '',
+          String(this.#reader!.newestOffset),
         ],
       )) as [number, string, string, string];
       const [added, epoch, bus, node] = reply;
@@ -318,8 +320,8 @@ export class RedisBackplane extends EventSourceBackplane {
   async #readMissed(busAfter: number, nodeAfter: number): Promise<Missed> {
     const [epoch, bus, node] = (await this.#runner!.run(
       recoverScript,
-      [this.#keys.meta, this.#keys.busStream, this.#keys.nodeStream(this.#nodeId)],
-      [String(busAfter), String(nodeAfter)],
+      [this.#keys.meta, this.#keys.busStream, this.#keys.nodeStream(this.#nodeId), this.#keys.trim],
+      [String(busAfter), String(nodeAfter), this.#reader!.epoch ?? '', this.#epochCandidate()],
     )) as [string, StreamEntries, StreamEntries];
     return { epoch, bus: [...entries(bus)], node: [...entries(node)] };
   }

@@ -27,9 +27,19 @@ end
 
 -- The epoch names this incarnation of the data: a missing meta hash means Redis lost
 -- it (or never had it), so offsets start again and old ids must not match new ones.
-local function ensure_epoch(meta, trim, candidate, bus)
+-- seen_epoch, seen_offset (optional): the newest offset a node delivered, and its epoch.
+-- A counter behind it in the same epoch means Redis came back from an older copy of
+-- its data (an RDB snapshot, an AOF without its last writes): the offsets after that
+-- copy were handed out already, and handing them out again would make every node drop
+-- the new events as duplicates. That is a data loss too: the data of the epoch goes,
+-- and a new epoch starts.
+local function ensure_epoch(meta, trim, candidate, bus, seen_epoch, seen_offset)
   local epoch = redis.call('HGET', meta, 'epoch')
-  if epoch then return epoch end
+  if epoch then
+    if epoch ~= seen_epoch then return epoch end
+    if tonumber(redis.call('HGET', meta, 'offset') or '0') >= tonumber(seen_offset) then return epoch end
+    redis.call('DEL', meta)
+  end
   redis.call('DEL', trim, bus)
   redis.call('HSET', meta, 'epoch', candidate, 'born', now_ms())
   return candidate
@@ -171,7 +181,8 @@ return {1, epoch, offset, connected}
  * clocks need not agree); nodes past their time are reaped (their identifiers
  * leave presence). KEYS: meta, nodes, presence, trim, bus stream. ARGV: node, ttl,
  * key stem, '1' when this node announced itself before, epoch candidate,
- * rebuild window. Returns {added, epoch, bus offset, node channel offset}; added
+ * rebuild window, the epoch and newest offset this node delivered ('' and 0 before
+ * its first delivery). Returns {added, epoch, bus offset, node channel offset}; added
  * is 1 when Redis did not know this node (then it announces its streams again).
  */
 export const heartbeatScript = new LuaScript(
@@ -180,7 +191,7 @@ export const heartbeatScript = new LuaScript(
 local meta, nodes, presence, trim, bus = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local node, stem = ARGV[1], ARGV[3]
 local now = now_ms()
-local epoch = ensure_epoch(meta, trim, ARGV[5], bus)
+local epoch = ensure_epoch(meta, trim, ARGV[5], bus, ARGV[7], ARGV[8])
 local added = redis.call('ZADD', nodes, now + tonumber(ARGV[2]), node)
 if added == 1 and ARGV[4] == '1' then
   -- This node was known before and Redis forgot it: presence is being rebuilt.
@@ -269,11 +280,15 @@ return {1, redis.call('XRANGE', KEYS[3], start, '+'), redis.call('XRANGE', KEYS[
 
 /**
  * What a node missed on its channels: {epoch, bus entries after an offset, node
- * entries after an offset}. KEYS: meta, bus stream, node stream. ARGV: bus offset, node offset.
+ * entries after an offset}. Redis behind the node (see ensure_epoch) starts a new
+ * epoch first. KEYS: meta, bus stream, node stream, trim. ARGV: bus offset, node
+ * offset, the node's epoch, epoch candidate.
  */
 export const recoverScript = new LuaScript(
   'recover',
-  `
+  `${common}
+local seen = math.max(tonumber(ARGV[1]), tonumber(ARGV[2]))
+if redis.call('EXISTS', KEYS[1]) == 1 then ensure_epoch(KEYS[1], KEYS[4], ARGV[4], KEYS[2], ARGV[3], seen) end
 return {
   redis.call('HGET', KEYS[1], 'epoch') or '',
   redis.call('XRANGE', KEYS[2], '(' .. ARGV[1] .. '-0', '+'),

@@ -28,7 +28,7 @@ interface Received {
 
 async function pageState(tab: Page): Promise<{ received: Received[]; opens: number; openedAt: number[]; gaps: number }> {
   return tab.evaluate(() => {
-    const w = window as unknown as { received: Received[]; opens: number; openedAt: number[]; gaps: number };
+    const w = globalThis as unknown as { received: Received[]; opens: number; openedAt: number[]; gaps: number };
     return { received: w.received, opens: w.opens, openedAt: w.openedAt, gaps: w.gaps };
   });
 }

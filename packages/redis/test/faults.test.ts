@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HttpServer, type HttpHost } from '@sluice/core';
 import { EventSourceRegistry, ssePlugin } from '@sluice/sse';
@@ -174,6 +177,53 @@ describeWithRedis('the redis backplane under faults', () => {
     expect(directB).toEqual(sent.map((_, i) => `direct ${i}`).filter((_, i) => i % 2 === 0));
     expect(onA.closedBy).toBeUndefined();
     expect(onB.closedBy).toBeUndefined();
+  }, 60_000);
+
+  it('Redis restored from an older snapshot (offsets rewound): a new epoch, so new events are not taken for duplicates', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sluice-rdb-'));
+    const persistent = await RedisServer.start({ dir });
+    const on = async (): Promise<HttpHost> => {
+      const started = await startHost(
+        HttpServer.createBuilder()
+          .usePlugin(ssePlugin())
+          .usePlugin(redisBackplane({ url: persistent.url, channelPrefix: `faults-${prefix}`, heartbeatMs: 300 })),
+      );
+      started.host.router.get('/s/:id', async (req) => {
+        const sse = req.getEventSource(req.params.id);
+        await sse.keepAlive();
+        return sse.close();
+      });
+      hosts.push(started);
+      return started.host;
+    };
+    try {
+      const a = await on();
+      const b = await on();
+      const onB = await open(b, 'r-b');
+      await present(a, 'r-b');
+      for (let i = 1; i <= 10; i++) registry(a).broadcast(`event ${i}`);
+      registry(a).broadcast('saved', { event: 'marker' });
+      await until(onB, 'saved');
+      persistent.cli('SAVE'); // the snapshot Redis comes back from
+      for (let i = 11; i <= 20; i++) registry(a).broadcast(`event ${i}`);
+      registry(a).broadcast('before', { event: 'marker' });
+      const before = await until(onB, 'before');
+      await persistent.kill();
+      await persistent.restart(); // offsets back to where the snapshot was
+      for (let i = 21; i <= 30; i++) registry(a).broadcast(`event ${i}`);
+      registry(a).broadcast('after', { event: 'marker' });
+      const got = (await until(onB, 'after', 20_000)).map((e) => e.data).filter((d) => d.startsWith('event'));
+      expect(got).toEqual(Array.from({ length: 30 }, (_, i) => `event ${i + 1}`));
+      // The ids after the restore are of another epoch, and an id from before it is a gap.
+      const after = onB.events.filter((e) => e.data === 'event 21')[0]!;
+      const epochOf = (id: string | undefined) => id?.split('-')[0];
+      expect(epochOf(after.id)).not.toBe(epochOf(before[before.length - 1]!.id));
+      const late = await open(a, 'r-late', before[before.length - 1]!.id);
+      await late.waitFor((e) => e.type === 'gap', { timeoutMs: 10_000 });
+    } finally {
+      await persistent.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('connections cut while events are in flight: none is lost or doubled', async () => {

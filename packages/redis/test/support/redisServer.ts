@@ -41,23 +41,32 @@ export async function freePort(): Promise<number> {
 export class RedisServer {
   #process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** With a directory, `SAVE` writes a snapshot there and a restart loads it (an RDB restore). */
+    readonly dir?: string,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  static async start(options: { dir?: string } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options.dir);
     await server.restart();
     return server;
   }
 
-  /** Starts it (again, on the same port, empty). */
+  /** Starts it (again, on the same port): empty, or from the last `SAVE` when it has a `dir`. */
   async restart(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const persistence = this.dir === undefined ? [] : ['--dir', this.dir, '--dbfilename', 'dump.rdb'];
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...persistence],
+      {
+        stdio: 'ignore',
+      },
+    );
     this.#process = child;
     const deadline = Date.now() + 10_000;
     while (!(await answers(this.port))) {
