@@ -6,6 +6,10 @@
 //   cd bench && npm run build:redis && node scripts/redis-fanout.mjs        # N=5000, n=100, size=64
 //   CLIENTS=1000 EVENTS=100 SIZE=64 ROUNDS=3 GAP_MS=10 node scripts/redis-fanout.mjs
 //
+// Configurations, each in fresh processes: raw node:http (servers/raw-sse-stamped), Sluice without
+// Redis, 1 node on Redis, 2 nodes on Redis, and 1 node with half the clients without Redis (the
+// latency reference for the 2-node run: the same clients per node, no Redis hop).
+//
 // Servers and redis-server are pinned to core 0, this load process to core 1 (taskset).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import net from 'node:net';
@@ -19,6 +23,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 1);
 // 0: the events go out as a burst (one per macrotask); > 0: one every GAP_MS ms, for latency without queueing.
 const GAP_MS = Number(process.env.GAP_MS ?? 0);
 const server = fileURLToPath(new URL('../servers/sluice-redis/server.mjs', import.meta.url));
+const rawServer = fileURLToPath(new URL('../servers/raw-sse-stamped/server.mjs', import.meta.url));
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 
 const children = new Set();
@@ -66,8 +71,8 @@ async function startRedis() {
   return { port, child, pid: child.pid };
 }
 
-async function startNode(redisUrl) {
-  const child = pinned(process.execPath, [server], {
+async function startNode(redisUrl, script = server) {
+  const child = pinned(process.execPath, [script], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, REDIS_URL: redisUrl ?? '' },
   });
@@ -138,14 +143,23 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function measure(label, nodeCount, withRedis) {
-  const redis = withRedis ? await startRedis() : undefined;
+// Calls per command since Redis started (`INFO commandstats`): commands a script runs count too.
+function commandStats(port) {
+  const text = execFileSync('redis-cli', ['-p', String(port), 'INFO', 'commandstats'], { encoding: 'utf8' });
+  const calls = {};
+  for (const m of text.matchAll(/^cmdstat_([a-z|_-]+):calls=(\d+)/gm)) calls[m[1]] = Number(m[2]);
+  return calls;
+}
+
+// mode: 'raw' (raw node:http), 'local' (Sluice without Redis) or 'redis' (Sluice on the backplane).
+async function measure(label, nodeCount, mode, clientCount = CLIENTS) {
+  const redis = mode === 'redis' ? await startRedis() : undefined;
   const url = redis ? `redis://127.0.0.1:${redis.port}` : undefined;
   const nodes = [];
-  for (let i = 0; i < nodeCount; i++) nodes.push(await startNode(url));
+  for (let i = 0; i < nodeCount; i++) nodes.push(await startNode(url, mode === 'raw' ? rawServer : server));
   const clients = [];
-  const perNode = Math.ceil(CLIENTS / nodeCount);
-  for (let i = 0; i < CLIENTS; i++) {
+  const perNode = Math.ceil(clientCount / nodeCount);
+  for (let i = 0; i < clientCount; i++) {
     const node = Math.floor(i / perNode);
     // Latency is measured on the node that does not publish (node 0 publishes), or on the only one.
     clients.push(new Client(nodes[node].port, i, nodeCount === 1 || node > 0));
@@ -160,7 +174,7 @@ async function measure(label, nodeCount, withRedis) {
   for (const node of nodes) {
     for (;;) {
       const { count } = await (await fetch(`http://127.0.0.1:${node.port}/count`)).json();
-      if (count >= Math.min(perNode, CLIENTS)) break;
+      if (count >= Math.min(perNode, clientCount)) break;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -177,15 +191,21 @@ async function measure(label, nodeCount, withRedis) {
   }
   const cpuBefore = nodes.map((n) => cpuNs(n.pid));
   const redisBefore = redis ? cpuNs(redis.pid) : 0;
+  const statsBefore = redis ? commandStats(redis.port) : {};
   const began = performance.now();
   await fetch(`http://127.0.0.1:${nodes[0].port}/broadcast?n=${EVENTS}&size=${SIZE}&gap=${GAP_MS}`, { method: 'POST' });
-  const expected = CLIENTS * EVENTS;
+  const expected = clientCount * EVENTS;
   const deadline = Date.now() + 120_000;
   while (clients.reduce((sum, c) => sum + c.count, 0) < expected && Date.now() < deadline) await new Promise((r) => setImmediate(r));
   const elapsedMs = performance.now() - began;
   const delivered = clients.reduce((sum, c) => sum + c.count, 0);
   const nodeCpu = nodes.reduce((sum, n, i) => sum + cpuNs(n.pid) - cpuBefore[i], 0);
   const redisCpu = redis ? cpuNs(redis.pid) - redisBefore : 0;
+  const statsAfter = redis ? commandStats(redis.port) : {};
+  // Per broadcast: EVALSHA calls (what a node sends), and every command Redis ran (the script's too;
+  // heartbeats of the nodes during the run included, so this is an upper bound).
+  const perBroadcast = (name) => +(((statsAfter[name] ?? 0) - (statsBefore[name] ?? 0)) / EVENTS).toFixed(2);
+  const allCommands = Object.keys(statsAfter).reduce((sum, name) => sum + (statsAfter[name] - (statsBefore[name] ?? 0)), 0);
   const latencies = clients.flatMap((c) => c.latencies).sort((a, b) => a - b);
   const orderErrors = clients.reduce((sum, c) => sum + c.errors, 0);
   for (const c of clients) c.socket.destroy();
@@ -200,6 +220,8 @@ async function measure(label, nodeCount, withRedis) {
     eventsPerSec: Math.round(delivered / (elapsedMs / 1000)),
     nodeCpuUsPerEvent: +(nodeCpu / 1000 / delivered).toFixed(3),
     redisCpuUs: Math.round(redisCpu / 1000),
+    evalshaPerBroadcast: redis ? perBroadcast('evalsha') : undefined,
+    redisCommandsPerBroadcast: redis ? +(allCommands / EVENTS).toFixed(2) : undefined,
     latencyP50Ms: +percentile(latencies, 50).toFixed(2),
     latencyP99Ms: +percentile(latencies, 99).toFixed(2),
   };
@@ -207,20 +229,63 @@ async function measure(label, nodeCount, withRedis) {
 
 async function main() {
   if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error('redis-server is not installed');
-  execFileSync('bash', ['-c', `ulimit -n`], { stdio: 'ignore' });
+  const half = Math.ceil(CLIENTS / 2);
+  const configs = [
+    ['raw', `raw node:http × ${CLIENTS}`, 1, 'raw', CLIENTS],
+    ['single', `1 node × ${CLIENTS}, no Redis`, 1, 'local', CLIENTS],
+    ['redis1', `1 node × ${CLIENTS}, Redis`, 1, 'redis', CLIENTS],
+    ['redis2', `2 nodes × ${half}, Redis`, 2, 'redis', CLIENTS],
+    // The same clients per node as the 2-node run, without the Redis hop: the latency reference.
+    ['half', `1 node × ${half}, no Redis`, 1, 'local', half],
+  ];
   const results = [];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [label, count, withRedis] of [
-      ['1 node, no redis (reference)', 1, false],
-      [`1 node × ${CLIENTS}, redis`, 1, true],
-      [`2 nodes × ${CLIENTS / 2}, redis`, 2, true],
-    ]) {
-      const result = await measure(label, count, withRedis);
-      results.push({ round, ...result });
-      console.log(JSON.stringify({ round, ...result }));
+    for (const [key, label, count, mode, clientCount] of round % 2 === 0 ? configs : [...configs].reverse()) {
+      const result = await measure(label, count, mode, clientCount);
+      results.push({ key, round, ...result });
+      console.log(JSON.stringify({ key, round, ...result }));
     }
   }
-  console.table(results);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const summary = {};
+  for (const [key, label] of configs) {
+    const rs = results.filter((r) => r.key === key);
+    summary[key] = {
+      label,
+      eventsPerSec: median(rs.map((r) => r.eventsPerSec)),
+      cpuUs: median(rs.map((r) => r.nodeCpuUsPerEvent)),
+      p50: median(rs.map((r) => r.latencyP50Ms)),
+      p99: median(rs.map((r) => r.latencyP99Ms)),
+      evalsha: rs[0].evalshaPerBroadcast,
+      commands: rs[0].redisCommandsPerBroadcast,
+      orderErrors: rs.reduce((sum, r) => sum + r.orderErrors, 0),
+      lost: rs.reduce((sum, r) => sum + r.expected - r.delivered, 0),
+    };
+  }
+  console.log(`\n${CLIENTS} clients, ${EVENTS} × ${SIZE} B, gap ${GAP_MS} ms, median of ${ROUNDS} round(s)`);
+  console.table(
+    Object.values(summary).map((s) => ({
+      configuration: s.label,
+      'events/s': s.eventsPerSec,
+      'CPU µs/event': s.cpuUs,
+      '× single-node': +(s.cpuUs / summary.single.cpuUs).toFixed(2),
+      '× raw': +(s.cpuUs / summary.raw.cpuUs).toFixed(2),
+      'p50 ms': s.p50,
+      'p99 ms': s.p99,
+      'EVALSHA/broadcast': s.evalsha ?? '',
+      'Redis commands/broadcast': s.commands ?? '',
+      'order errors': s.orderErrors,
+      lost: s.lost,
+    })),
+  );
+  console.log(
+    `added latency (2 nodes × ${half} on Redis, a client on the node that did not publish, minus 1 node × ${half} without Redis): ` +
+      `p50 ${(summary.redis2.p50 - summary.half.p50).toFixed(2)} ms, p99 ${(summary.redis2.p99 - summary.half.p99).toFixed(2)} ms`,
+  );
+  console.log(
+    `per-node CPU per delivered event, 2 nodes on Redis: ${(summary.redis2.cpuUs / summary.single.cpuUs).toFixed(2)}× single-node Sluice, ` +
+      `${(summary.redis2.cpuUs / summary.raw.cpuUs).toFixed(2)}× raw node:http`,
+  );
 }
 
 if (hasTaskset && process.env.PINNED !== '1') {
