@@ -25,6 +25,9 @@ export interface Http1ServerOptions {
  * errors and timeouts (400, 408, 431), `Expect: 100-continue` on an oversized
  * upload (413, no `100 Continue`), and `CONNECT` (405: this is no proxy).
  */
+/** How long after the pipeline's `requestTimeout` node's own request timeout fires. */
+const nodeBackstopMarginMs = 1000;
+
 export function createHttp1Server(options: Http1ServerOptions): NodeServer {
   const { handle, logger } = options;
   const shortest = Math.min(options.headersTimeout || Infinity, options.requestTimeout || Infinity);
@@ -32,7 +35,11 @@ export function createHttp1Server(options: Http1ServerOptions): NodeServer {
     {
       maxHeaderSize: options.maxHeaderSize,
       headersTimeout: options.headersTimeout,
-      requestTimeout: options.requestTimeout,
+      // Node's request timeout is only the backstop: the pipeline's own timer answers a request
+      // whose head arrived (408 SLUICE_BODY_TIMEOUT with a body, 503 for a slow handler). Node
+      // starts its clock earlier (at the first byte) and checks on an interval, so at the same
+      // deadline it sometimes won, with its bare 408 and no body; give ours a head start.
+      requestTimeout: options.requestTimeout > 0 ? options.requestTimeout + nodeBackstopMarginMs : 0,
       keepAliveTimeout: options.keepAliveTimeout,
       // Node checks header/request timeouts on this interval (30 s by default): keep it
       // a fraction of the shortest timeout so a slowloris client is cut near its deadline.
