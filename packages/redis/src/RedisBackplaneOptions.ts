@@ -1,9 +1,6 @@
-import type { RedisClientType } from 'redis';
+import type { AnyRedisClient } from './connection/clientTypes.js';
+import type { RedisTarget } from './connection/RedisTarget.js';
 import { RedisErrorCodes, redisError } from './errors.js';
-
-/** A node-redis v6 client, whatever its modules, scripts and RESP version. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
 
 /** Options of {@link redisBackplane}. */
 export interface RedisBackplaneOptions {
@@ -27,8 +24,7 @@ export interface RedisBackplaneOptions {
 }
 
 export interface ResolvedRedisOptions {
-  readonly url: string | undefined;
-  readonly client: AnyRedisClient | undefined;
+  readonly target: RedisTarget;
   readonly channelPrefix: string;
   readonly maxLength: number;
   readonly heartbeatMs: number;
@@ -62,8 +58,7 @@ export function resolveRedisOptions(options: RedisBackplaneOptions | undefined):
     invalid(`redisBackplane: channelPrefix must be letters, digits, '_', '.', ':' or '-', got ${JSON.stringify(channelPrefix)}.`);
   }
   return {
-    url,
-    client,
+    target: url === undefined ? { mode: 'standalone', client: client! } : { mode: 'standalone', url },
     channelPrefix,
     maxLength: integer('history.maxLength', options.history?.maxLength, 1000, 0),
     heartbeatMs: integer('heartbeatMs', options.heartbeatMs, 5000, 50),

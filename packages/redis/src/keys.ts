@@ -22,7 +22,7 @@ export class Keys {
   readonly nodeChannelStem: string;
 
   constructor(prefix: string) {
-    this.stem = `{${prefix}}`;
+    this.stem = Keys.stemOf(prefix);
     this.meta = `${this.stem}:meta`;
     this.trim = `${this.stem}:trim`;
     this.busStream = `${this.stem}:h:bus`;
@@ -30,6 +30,11 @@ export class Keys {
     this.nodes = `${this.stem}:nodes`;
     this.busChannel = `${prefix}:bus`;
     this.nodeChannelStem = `${prefix}:node:`;
+  }
+
+  /** `{prefix}`: the hash tag, so also a key of the slot where everything of the prefix lives. */
+  static stemOf(prefix: string): string {
+    return `{${prefix}}`;
   }
 
   /** Stream: the sends to one identifier (its replay history). */
