@@ -29,8 +29,9 @@ export class RedisBackplane extends EventSourceBackplane {
   readonly assignsIds: boolean;
   readonly #options: ResolvedRedisOptions;
   readonly #keys: Keys;
-  /** The way to Redis, see `connection/`. */
+  /** One server (PUBLISH) or a Redis Cluster (sharded pub/sub: SPUBLISH), see `connection/`. */
   readonly #connection: RedisConnection;
+  readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
   #state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' = 'idle';
   #node: BackplaneNode | undefined;
   #nodeId = '';
@@ -56,7 +57,8 @@ export class RedisBackplane extends EventSourceBackplane {
       connectTimeoutMs: options.connectTimeoutMs,
       routingKey: Keys.stemOf(options.channelPrefix),
     });
-    this.#keys = new Keys(options.channelPrefix);
+    this.#keys = new Keys(options.channelPrefix, this.#connection.sharded);
+    this.#publishCommand = this.#connection.sharded ? 'SPUBLISH' : 'PUBLISH';
     this.assignsIds = options.maxLength > 0;
     if (this.assignsIds) this.replay = (identifier, lastEventId) => this.#replay(identifier, lastEventId);
   }
@@ -133,7 +135,7 @@ export class RedisBackplane extends EventSourceBackplane {
     this.#add({
       script: publishScript,
       keys: [this.#keys.meta, this.#keys.trim, this.#keys.busStream],
-      args: this.#args(encodeTail(event.audience, event.body)),
+      args: [...this.#args(encodeTail(event.audience, event.body)), this.#publishCommand],
     });
   }
 
@@ -150,7 +152,13 @@ export class RedisBackplane extends EventSourceBackplane {
           this.#keys.presence,
           this.#keys.nodes,
         ],
-        args: [...this.#args(encodeTail(event.audience, event.body)), identifier, this.#keys.stem, this.#keys.nodeChannelStem],
+        args: [
+          ...this.#args(encodeTail(event.audience, event.body)),
+          identifier,
+          this.#keys.stem,
+          this.#keys.nodeChannelStem,
+          this.#publishCommand,
+        ],
         settle: resolve,
         fail: reject,
       });

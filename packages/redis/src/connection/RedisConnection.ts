@@ -14,8 +14,16 @@ export interface ConnectionEvents {
  * is the one that serves that slot.
  *
  * - {@link StandaloneConnection}: one server, classic SUBSCRIBE/PUBLISH (Redis 6 works).
+ * - {@link ClusterConnection}: a Redis Cluster, commands routed by key slot and
+ *   sharded pub/sub (SSUBSCRIBE, SPUBLISH in the scripts).
  */
 export interface RedisConnection {
+  /**
+   * Sharded pub/sub: the scripts publish with SPUBLISH instead of PUBLISH, and
+   * channel names must carry the keys' hash tag (SPUBLISH routes a channel like
+   * a key, and a script may only touch its own slot).
+   */
+  readonly sharded: boolean;
   /** Commands can be sent now (false while the server of the slot is away). */
   readonly isReady: boolean;
   /**

@@ -9,6 +9,7 @@ import type { ConnectionEvents, RedisConnection } from './RedisConnection.js';
  * with Redis 6. Keys are ignored: there is one server.
  */
 export class StandaloneConnection implements RedisConnection {
+  readonly sharded = false;
   readonly #target: { readonly url: string } | { readonly client: AnyRedisClient };
   readonly #connectTimeoutMs: number;
   #command: AnyRedisClient | undefined;

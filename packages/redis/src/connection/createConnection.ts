@@ -1,3 +1,4 @@
+import { ClusterConnection } from './ClusterConnection.js';
 import type { RedisConnection } from './RedisConnection.js';
 import type { RedisTarget } from './RedisTarget.js';
 import { StandaloneConnection } from './StandaloneConnection.js';
@@ -7,5 +8,5 @@ export function createConnection(
   target: RedisTarget,
   options: { readonly connectTimeoutMs: number; readonly routingKey: string },
 ): RedisConnection {
-  return new StandaloneConnection(target, options);
+  return target.mode === 'cluster' ? new ClusterConnection(target, options) : new StandaloneConnection(target, options);
 }
