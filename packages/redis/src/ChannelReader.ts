@@ -74,6 +74,7 @@ export class ChannelReader {
 
   /** A message arrived on a channel. */
   receive(channel: ChannelName, text: string): void {
+    if (this.#stopped) return;
     const message = decodeMessage(text);
     if (message === undefined) {
       this.#options.logger()?.warn({ channel, message: text.slice(0, 200) }, 'malformed message on a backplane channel; skipped');

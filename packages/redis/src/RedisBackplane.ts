@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
 import type { Logger } from 'pino';
 import { EventSourceBackplane, type BackplaneNode, type ClusterEvent, type DeliveredEvent, type ReplayResult } from '@sluice/sse';
 import { ChannelReader, type Missed } from './ChannelReader.js';
+import { createConnection } from './connection/createConnection.js';
+import type { RedisConnection } from './connection/RedisConnection.js';
 import { RedisErrorCodes, redisError } from './errors.js';
 import { Keys } from './keys.js';
 import { decodeMessage, encodeTail, eventId, parseEventId, reaches, type WireMessage } from './message.js';
 import { PresenceBook } from './PresenceBook.js';
 import { PublicationQueue, type Publication } from './PublicationQueue.js';
-import type { AnyRedisClient, ResolvedRedisOptions } from './RedisBackplaneOptions.js';
+import type { ResolvedRedisOptions } from './RedisBackplaneOptions.js';
 import { heartbeatScript, leaveScript, presenceQueryScript, publishScript, recoverScript, replayScript, sendToScript } from './scripts.js';
 import { ScriptRunner } from './ScriptRunner.js';
 
@@ -28,12 +29,13 @@ export class RedisBackplane extends EventSourceBackplane {
   readonly assignsIds: boolean;
   readonly #options: ResolvedRedisOptions;
   readonly #keys: Keys;
+  /** One server (PUBLISH) or a Redis Cluster (sharded pub/sub: SPUBLISH), see `connection/`. */
+  readonly #connection: RedisConnection;
+  readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
   #state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' = 'idle';
   #node: BackplaneNode | undefined;
   #nodeId = '';
-  #command: AnyRedisClient | undefined;
-  #subscriber: AnyRedisClient | undefined;
-  #ownsCommand = false;
+  #connected = false;
   #runner: ScriptRunner | undefined;
   #queue: PublicationQueue | undefined;
   #presence: PresenceBook | undefined;
@@ -45,14 +47,18 @@ export class RedisBackplane extends EventSourceBackplane {
   #outageLogged = false;
   #epochCounter = 0;
   readonly #epochStem = randomBytes(4).toString('hex');
-  readonly #detach: Array<() => void> = [];
   /** Publications made before start(): sent once connected. */
   readonly #early: Publication[] = [];
 
   constructor(options: ResolvedRedisOptions) {
     super();
     this.#options = options;
-    this.#keys = new Keys(options.channelPrefix);
+    this.#connection = createConnection(options.target, {
+      connectTimeoutMs: options.connectTimeoutMs,
+      routingKey: Keys.stemOf(options.channelPrefix),
+    });
+    this.#keys = new Keys(options.channelPrefix, this.#connection.sharded);
+    this.#publishCommand = this.#connection.sharded ? 'SPUBLISH' : 'PUBLISH';
     this.assignsIds = options.maxLength > 0;
     if (this.assignsIds) this.replay = (identifier, lastEventId) => this.#replay(identifier, lastEventId);
   }
@@ -129,7 +135,7 @@ export class RedisBackplane extends EventSourceBackplane {
     this.#add({
       script: publishScript,
       keys: [this.#keys.meta, this.#keys.trim, this.#keys.busStream],
-      args: this.#args(encodeTail(event.audience, event.body)),
+      args: [...this.#args(encodeTail(event.audience, event.body)), this.#publishCommand],
     });
   }
 
@@ -146,7 +152,13 @@ export class RedisBackplane extends EventSourceBackplane {
           this.#keys.presence,
           this.#keys.nodes,
         ],
-        args: [...this.#args(encodeTail(event.audience, event.body)), identifier, this.#keys.stem, this.#keys.nodeChannelStem],
+        args: [
+          ...this.#args(encodeTail(event.audience, event.body)),
+          identifier,
+          this.#keys.stem,
+          this.#keys.nodeChannelStem,
+          this.#publishCommand,
+        ],
         settle: resolve,
         fail: reject,
       });
@@ -187,24 +199,9 @@ export class RedisBackplane extends EventSourceBackplane {
   // --- connections
 
   async #connect(): Promise<void> {
-    const { url, client } = this.#options;
-    const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1000);
-    let command: AnyRedisClient;
-    if (client === undefined) {
-      command = createClient({
-        url,
-        RESP: 2,
-        disableOfflineQueue: true,
-        socket: { connectTimeout: this.#options.connectTimeoutMs, reconnectStrategy },
-      }) as unknown as AnyRedisClient;
-      this.#ownsCommand = true;
-    } else {
-      command = client;
-    }
-    const subscriber = command.duplicate({ socket: { ...command.options?.socket, reconnectStrategy } } as never) as AnyRedisClient;
-    this.#command = command;
-    this.#subscriber = subscriber;
-    const runner = (this.#runner = new ScriptRunner(command));
+    const connection = this.#connection;
+    this.#connected = true;
+    const runner = (this.#runner = new ScriptRunner(connection, this.#keys.stem));
     this.#queue = new PublicationQueue({
       runner,
       limit: this.#options.outageBuffer,
@@ -225,25 +222,18 @@ export class RedisBackplane extends EventSourceBackplane {
     });
     for (const publication of this.#early.splice(0)) this.#queue.add(publication);
 
-    this.#listen(command, 'error', (error: Error) => this.#connectionError(error));
-    this.#listen(subscriber, 'error', (error: Error) => this.#connectionError(error));
-    this.#listen(command, 'end', () => this.#lost());
-    this.#listen(command, 'reconnecting', () => this.#lost());
-    this.#listen(command, 'ready', () => {
-      if (this.#state === 'running') void this.#ready();
-    });
-    let subscribedOnce = false;
-    this.#listen(subscriber, 'ready', () => {
+    await connection.connect({
+      ready: () => {
+        if (this.#state === 'running') void this.#ready();
+      },
       // Resubscribed after a reconnect: what was published meanwhile is read from the history.
-      if (subscribedOnce && this.#state === 'running') this.#reader?.recover();
+      resubscribed: () => {
+        if (this.#state === 'running') this.#reader?.recover();
+      },
+      lost: (error) => (error === undefined ? this.#lost() : this.#connectionError(error)),
     });
-
-    const connecting: Array<Promise<unknown>> = [subscriber.connect()];
-    if (!command.isOpen) connecting.push(command.connect());
-    await Promise.all(connecting);
-    await subscriber.subscribe([this.#keys.busChannel], (message: string) => this.#reader!.receive('bus', message));
-    await subscriber.subscribe([this.#keys.nodeChannel(this.#nodeId)], (message: string) => this.#reader!.receive('node', message));
-    subscribedOnce = true;
+    await connection.subscribe(this.#keys.busChannel, (message: string) => this.#reader!.receive('bus', message));
+    await connection.subscribe(this.#keys.nodeChannel(this.#nodeId), (message: string) => this.#reader!.receive('node', message));
     await this.#ready();
     if (!this.#usable) throw new Error('redis went away while the backplane started');
     this.#heartbeat = setInterval(() => void this.#beat(), this.#options.heartbeatMs);
@@ -266,7 +256,7 @@ export class RedisBackplane extends EventSourceBackplane {
       if (this.#state === 'running') {
         clearTimeout(this.#readyRetry);
         this.#readyRetry = setTimeout(() => {
-          if (this.#state === 'running' && this.#command?.isReady === true && !this.#usable) void this.#ready();
+          if (this.#state === 'running' && this.#connection.isReady && !this.#usable) void this.#ready();
         }, 500);
       }
     }
@@ -334,13 +324,10 @@ export class RedisBackplane extends EventSourceBackplane {
     this.#reader?.stop();
     this.#presence?.close();
     this.#queue?.abandon(redisError(RedisErrorCodes.Unavailable, 'The redis backplane stopped.'));
-    for (const detach of this.#detach.splice(0)) detach();
-    const subscriber = this.#subscriber;
-    const command = this.#command;
-    this.#subscriber = undefined;
-    this.#command = undefined;
-    if (subscriber !== undefined) await closeClient(subscriber);
-    if (command !== undefined && this.#ownsCommand) await closeClient(command);
+    if (this.#connected) {
+      this.#connected = false;
+      await this.#connection.close();
+    }
   }
 
   // --- helpers
@@ -376,12 +363,6 @@ export class RedisBackplane extends EventSourceBackplane {
     return { id: this.assignsIds ? eventId(message.epoch, message.offset) : undefined, audience: message.audience, body: message.body };
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- node-redis types its events loosely
-  #listen(client: AnyRedisClient, event: string, listener: (...args: any[]) => void): void {
-    client.on(event, listener);
-    this.#detach.push(() => client.off(event, listener));
-  }
-
   #logger(): Logger | undefined {
     return this.#node?.logger;
   }
@@ -396,19 +377,4 @@ function* entries(list: StreamEntries | undefined): Iterable<WireMessage> {
     const message = decodeMessage(fields[1] ?? '');
     if (message !== undefined) yield message;
   }
-}
-
-async function closeClient(client: AnyRedisClient): Promise<void> {
-  // Keep an error listener: a late socket error must not crash the process.
-  const ignore = (): void => {};
-  client.on('error', ignore);
-  if (client.isReady) {
-    try {
-      await client.close();
-      return;
-    } catch {
-      // fall through
-    }
-  }
-  if (client.isOpen) client.destroy();
 }

@@ -1,19 +1,25 @@
-import type { RedisClientType } from 'redis';
+import { isRedisCluster, type AnyRedisClient, type AnyRedisCluster } from './connection/clientTypes.js';
+import type { RedisTarget } from './connection/RedisTarget.js';
 import { RedisErrorCodes, redisError } from './errors.js';
-
-/** A node-redis v6 client, whatever its modules, scripts and RESP version. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
 
 /** Options of {@link redisBackplane}. */
 export interface RedisBackplaneOptions {
-  /** Where Redis listens, e.g. `redis://127.0.0.1:6379`. Give this or `client`. */
+  /** Where Redis listens, e.g. `redis://127.0.0.1:6379`. Give this, `client` or `cluster`. */
   url?: string;
   /**
-   * A node-redis client you made (connected or not). The backplane sends its
-   * commands on it and `duplicate()`s it for subscriptions; it never closes it.
+   * A node-redis client (`createClient`) or Redis Cluster client (`createCluster`)
+   * you made, connected or not; never closed by the backplane. A client sends the
+   * commands and is `duplicate()`d for subscriptions; a cluster client does both
+   * (its sharded subscriptions get their own connection), and the backplane
+   * unsubscribes at stop.
    */
-  client?: AnyRedisClient;
+  client?: AnyRedisClient | AnyRedisCluster;
+  /**
+   * A Redis Cluster: urls of some of its nodes (`redis://` or `rediss://`), to
+   * discover the others. Credentials and TLS of the first url apply to every node.
+   * All keys and channels of one `channelPrefix` live in one hash slot, on one master.
+   */
+  cluster?: { rootNodes: string[] };
   /** Prefix of every key and channel, so that several apps can share one Redis. Default `sluice`. */
   channelPrefix?: string;
   /** Replay window. `maxLength`: broadcasts kept, and events kept per identifier (default 1000; 0 turns replay off). */
@@ -27,8 +33,7 @@ export interface RedisBackplaneOptions {
 }
 
 export interface ResolvedRedisOptions {
-  readonly url: string | undefined;
-  readonly client: AnyRedisClient | undefined;
+  readonly target: RedisTarget;
   readonly channelPrefix: string;
   readonly maxLength: number;
   readonly heartbeatMs: number;
@@ -48,22 +53,44 @@ function integer(name: string, value: number | undefined, fallback: number, min:
   return value;
 }
 
+function redisUrl(name: string, url: unknown): string {
+  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
+    invalid(`redisBackplane: ${name} must start with redis:// or rediss://, got ${JSON.stringify(url)}.`);
+  }
+  return url;
+}
+
+function target(options: RedisBackplaneOptions): RedisTarget {
+  const { url, client, cluster } = options;
+  if ([url, client, cluster].filter((given) => given !== undefined).length !== 1) {
+    invalid(
+      'redisBackplane needs exactly one of `url` (e.g. redis://127.0.0.1:6379), `client` (a node-redis client or cluster) ' +
+        'or `cluster` ({ rootNodes: [urls] }).',
+    );
+  }
+  if (url !== undefined) return { mode: 'standalone', url: redisUrl('url', url) };
+  if (client !== undefined) {
+    if (typeof client !== 'object' || client === null || typeof (client as { connect?: unknown }).connect !== 'function') {
+      invalid('redisBackplane: client must be a node-redis client (createClient) or cluster (createCluster).');
+    }
+    return isRedisCluster(client) ? { mode: 'cluster', cluster: client } : { mode: 'standalone', client };
+  }
+  const rootNodes = (cluster as { rootNodes?: unknown } | null)?.rootNodes;
+  if (!Array.isArray(rootNodes) || rootNodes.length === 0) {
+    invalid('redisBackplane: cluster.rootNodes must be a non-empty array of urls, e.g. ["redis://10.0.0.1:6379"].');
+  }
+  return { mode: 'cluster', rootNodes: rootNodes.map((node: unknown, i) => redisUrl(`cluster.rootNodes[${i}]`, node)) };
+}
+
 export function resolveRedisOptions(options: RedisBackplaneOptions | undefined): ResolvedRedisOptions {
-  if (options === undefined || typeof options !== 'object') invalid('redisBackplane needs options: { url } or { client }.');
-  const { url, client } = options;
-  if ((url === undefined) === (client === undefined)) {
-    invalid('redisBackplane needs exactly one of `url` (e.g. redis://127.0.0.1:6379) or `client` (a node-redis client).');
-  }
-  if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
-    invalid(`redisBackplane: url must start with redis:// or rediss://, got ${JSON.stringify(url)}.`);
-  }
+  if (options === undefined || typeof options !== 'object') invalid('redisBackplane needs options: { url }, { client } or { cluster }.');
+  const resolvedTarget = target(options);
   const channelPrefix = options.channelPrefix ?? 'sluice';
   if (typeof channelPrefix !== 'string' || !/^[A-Za-z0-9_.:-]+$/.test(channelPrefix)) {
     invalid(`redisBackplane: channelPrefix must be letters, digits, '_', '.', ':' or '-', got ${JSON.stringify(channelPrefix)}.`);
   }
   return {
-    url,
-    client,
+    target: resolvedTarget,
     channelPrefix,
     maxLength: integer('history.maxLength', options.history?.maxLength, 1000, 0),
     heartbeatMs: integer('heartbeatMs', options.heartbeatMs, 5000, 50),

@@ -1,7 +1,9 @@
 /**
  * Key and channel names for one `channelPrefix`. Every key carries the hash tag
  * `{prefix}`, so all of them live in one slot and a script may touch any of
- * them (Redis Cluster included). Channels are not keys and need no tag.
+ * them (Redis Cluster included). Classic channels are not keys and need no tag;
+ * sharded channels (Redis Cluster: SSUBSCRIBE, SPUBLISH) are routed like keys,
+ * so they carry the tag too, which keeps the scripts' SPUBLISH in their slot.
  */
 export class Keys {
   /** `{prefix}`: the tagged stem of every key. */
@@ -21,15 +23,22 @@ export class Keys {
   /** Channel names of nodes start with this. */
   readonly nodeChannelStem: string;
 
-  constructor(prefix: string) {
-    this.stem = `{${prefix}}`;
+  /** `sharded`: channels for sharded pub/sub, tagged like the keys. */
+  constructor(prefix: string, sharded = false) {
+    this.stem = Keys.stemOf(prefix);
     this.meta = `${this.stem}:meta`;
     this.trim = `${this.stem}:trim`;
     this.busStream = `${this.stem}:h:bus`;
     this.presence = `${this.stem}:presence`;
     this.nodes = `${this.stem}:nodes`;
-    this.busChannel = `${prefix}:bus`;
-    this.nodeChannelStem = `${prefix}:node:`;
+    const channelStem = sharded ? this.stem : prefix;
+    this.busChannel = `${channelStem}:bus`;
+    this.nodeChannelStem = `${channelStem}:node:`;
+  }
+
+  /** `{prefix}`: the hash tag, so also a key of the slot where everything of the prefix lives. */
+  static stemOf(prefix: string): string {
+    return `{${prefix}}`;
   }
 
   /** Stream: the sends to one identifier (its replay history). */

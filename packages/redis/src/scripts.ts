@@ -94,7 +94,8 @@ end
 /**
  * A broadcast or prefix send. KEYS: meta, trim, bus stream. ARGV: epoch candidate,
  * history length (0: only a recovery window), publisher, seq, tail, bus channel,
- * recovery length. Returns {status, epoch, offset}: 1 published, 2 duplicate, 3 early.
+ * recovery length, publish command (PUBLISH, or SPUBLISH on a Redis Cluster).
+ * Returns {status, epoch, offset}: 1 published, 2 duplicate, 3 early.
  */
 export const publishScript = new LuaScript(
   'publish',
@@ -115,7 +116,9 @@ else
   append(bus, trim, 'bus', tonumber(ARGV[7]), false, offset, msg)
 end
 redis.call('HSET', meta, 'bus', offset, 's:' .. ARGV[3], seq)
-redis.call('PUBLISH', ARGV[6], msg)
+-- PUBLISH, or SPUBLISH on a Redis Cluster (sharded pub/sub: the channel carries the
+-- keys' hash tag, so it is in this script's slot, and only that shard carries it).
+redis.call(ARGV[8], ARGV[6], msg)
 return {1, epoch, offset}
 `,
 );
@@ -126,7 +129,8 @@ return {1, epoch, offset}
  * lost its data, a send to an identifier not (yet) announced goes on the bus, so the
  * node that still holds the stream gets it. KEYS: meta, trim, bus stream, identifier
  * stream, presence, nodes. ARGV: epoch candidate, history length, publisher, seq,
- * tail, bus channel, recovery length, identifier, key stem, node channel stem.
+ * tail, bus channel, recovery length, identifier, key stem, node channel stem,
+ * publish command (PUBLISH, or SPUBLISH on a Redis Cluster).
  * Returns {status, epoch, offset, connected}.
  */
 export const sendToScript = new LuaScript(
@@ -170,7 +174,8 @@ if channel then
     append(stream, trim, '', tonumber(ARGV[7]), false, offset, msg)
   end
   redis.call('HSET', meta, prev_field, offset)
-  redis.call('PUBLISH', channel, msg)
+  -- PUBLISH, or SPUBLISH on a Redis Cluster (the channel then carries the keys' hash tag).
+  redis.call(ARGV[11], channel, msg)
 end
 return {1, epoch, offset, connected}
 `,

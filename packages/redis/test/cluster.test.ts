@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { SseTestClient, type SseEvent } from '@sluice/sse/testing';
 import { buildPackages, NodeProcess } from './support/nodeProcess.js';
+import { RedisMonitor } from './support/redisMonitor.js';
 import { describeWithRedis, RedisServer } from './support/redisServer.js';
 
 /** Polls until `probe` holds (cross-node state is eventually consistent); fails after `ms`. */
@@ -95,12 +95,13 @@ describeWithRedis('several node processes on one redis', () => {
     await a!.broadcast('for ops', { prefix: 'user-ops-' });
 
     // MONITOR shows every PUBLISH the scripts make: a send is published once, on its node's channel.
-    const monitor = RedisMonitor.start(redis);
+    const monitor = RedisMonitor.start(redis.port);
     await monitor.ready;
     expect(await a!.sendTo('user-dev-1', 'just for dev')).toBe(true);
     expect(await a!.sendTo('nobody-here', 'lost')).toBe(false);
     await a!.broadcast('done', { event: 'marker' });
-    const published = await monitor.stop();
+    await monitor.stop();
+    const published = monitor.commands('publish');
     const sendPublishes = published.filter((line) => line.includes('just for dev'));
     expect(sendPublishes).toHaveLength(1);
     expect(sendPublishes[0]).toMatch(new RegExp(`"cluster-${prefix}:node:[0-9a-f]+"`));
@@ -199,29 +200,3 @@ describeWithRedis('several node processes on one redis', () => {
     expect(resumed.events.filter((e) => e.type === 'gap')).toEqual([]);
   });
 });
-
-/** MONITOR on a raw redis-cli: every command the server ran while it watched. */
-class RedisMonitor {
-  readonly ready: Promise<void>;
-  #lines: string[] = [];
-  readonly #child: ChildProcess;
-
-  private constructor(redis: RedisServer) {
-    this.#child = spawn('redis-cli', ['-p', String(redis.port), 'MONITOR'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    this.ready = new Promise((resolve) => {
-      this.#child.stdout!.once('data', () => resolve());
-    });
-    this.#child.stdout!.on('data', (chunk: Buffer) => this.#lines.push(...chunk.toString().split('\n')));
-  }
-
-  static start(redis: RedisServer): RedisMonitor {
-    return new RedisMonitor(redis);
-  }
-
-  /** The PUBLISH commands seen, as MONITOR prints them. */
-  async stop(): Promise<string[]> {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    this.#child.kill();
-    return this.#lines.filter((line) => /"publish"/i.test(line));
-  }
-}

@@ -13,16 +13,21 @@ export const redisMissing: string | undefined =
  * CI installs Redis and a silently skipped suite would hide a regression.
  */
 export function describeWithRedis(name: string, body: () => void): void {
-  if (redisMissing === undefined) {
+  describeNeeding(redisMissing, 'redis-server', name, body);
+}
+
+/** `describe` that runs when `missing` is undefined, and is skipped (locally) or fails (CI=true) otherwise. */
+export function describeNeeding(missing: string | undefined, what: string, name: string, body: () => void): void {
+  if (missing === undefined) {
     describe(name, body);
   } else if (process.env.CI === 'true') {
     describe(name, () => {
-      it('needs redis-server (CI installs it)', () => {
-        throw new Error(`${name}: ${redisMissing}`);
+      it(`needs ${what} (CI installs it)`, () => {
+        throw new Error(`${name}: ${missing}`);
       });
     });
   } else {
-    describe.skip(`${name} — skipped: ${redisMissing}`, body);
+    describe.skip(`${name} — skipped: ${missing}`, body);
   }
 }
 
@@ -94,7 +99,8 @@ export class RedisServer {
   }
 }
 
-function answers(port: number): Promise<boolean> {
+/** Whether a Redis on 127.0.0.1:`port` answers PING. */
+export function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
     socket.once('connect', () => {
