@@ -23,7 +23,9 @@ interface Entry extends Publication {
 /**
  * Confirmed publications kept this long (and at most this many) in case Redis dies
  * right after confirming them: PUBLISH only queued them for the subscribers, and a
- * Redis killed before writing them out loses them along with its data.
+ * Redis killed before writing them out loses them along with its data. Counted up to
+ * when the connection was lost, not to when Redis is back (which can take longer:
+ * a restarted Redis Cluster master refuses writes for its first 2 seconds).
  */
 const retainMs = 2000;
 const retainMax = 1000;
@@ -64,6 +66,8 @@ export class PublicationQueue {
   #confirmed: Entry[] = [];
   /** The epoch of the last confirmation. */
   #epoch: string | undefined;
+  /** When the connection was lost (performance.now()), while it is. */
+  #closedAt: number | undefined;
 
   constructor(options: { runner: ScriptRunner; limit: number; logger: () => Logger | undefined; beforeSend: () => void }) {
     this.#runner = options.runner;
@@ -93,6 +97,7 @@ export class PublicationQueue {
   /** Redis is usable: send what waits. */
   open(): void {
     this.#open = true;
+    this.#closedAt = undefined;
     this.#pump();
   }
 
@@ -106,7 +111,7 @@ export class PublicationQueue {
     const previous = this.#epoch;
     this.#epoch = epoch;
     if (previous === undefined || previous === epoch) return;
-    this.#prune(performance.now());
+    this.#prune(this.#closedAt ?? performance.now());
     const again = this.#confirmed.splice(0);
     if (again.length === 0) return;
     for (const entry of again) entry.state = 'waiting';
@@ -117,6 +122,7 @@ export class PublicationQueue {
 
   /** Redis went away: hold everything until `open()`. */
   close(): void {
+    if (this.#open) this.#closedAt = performance.now();
     this.#open = false;
   }
 

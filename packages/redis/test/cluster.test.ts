@@ -70,6 +70,11 @@ describeWithRedis('several node processes on one redis', () => {
       b!.broadcast('from b', { count: 30 }),
       c!.broadcast('from c', { count: 30 }),
     ]);
+    // A node answers once it queued its events, before they reach Redis: wait for all 90
+    // before the marker, or a slow node's events could follow it.
+    for (const client of streams) {
+      await eventually(() => client.events.filter((e) => e.data.startsWith('from ')).length >= 90, 'the 90 broadcasts');
+    }
     await c!.broadcast('done', { event: 'marker' });
     const seen = await Promise.all(streams.map((client) => until(client, 'done')));
     const first = seen[0]!.map((e) => e.data);

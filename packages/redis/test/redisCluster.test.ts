@@ -186,6 +186,16 @@ describeWithRedisCluster('the redis backplane on a Redis Cluster: sharded pub/su
     }
     // The master came back empty: presence comes back from the nodes.
     await present(a, 'k-a', 'k-b');
+    // Each node publishes what it held once its own connection is back: wait for every event
+    // before the marker, or the held events of the node that came back last could follow it.
+    // (A gets the sends of odd i, B those of even i.)
+    for (const [client, sends] of [
+      [onA, Math.floor(sent.length / 2)],
+      [onB, Math.ceil(sent.length / 2)],
+    ] as const) {
+      const arrived = () => new Set(client.events.filter((e) => /^(event|direct) /.test(e.data)).map((e) => e.data)).size;
+      await eventually(() => arrived() >= sent.length + sends, 'every held event', 30_000);
+    }
     registry(a).broadcast('done', { event: 'marker' });
     const gotA = (await until(onA, 'done', 30_000)).map((e) => e.data);
     const gotB = (await until(onB, 'done', 30_000)).map((e) => e.data);
