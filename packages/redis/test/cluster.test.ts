@@ -172,6 +172,11 @@ describeWithRedis('several node processes on one redis', () => {
     stop = true;
     await pump;
     await present(a!, 'kill-a', 'kill-b'); // announced again: Redis came back empty
+    // Each node publishes what it held once its own connection is back: wait for all of it
+    // before the marker, or the node that came back last could publish after it.
+    for (const client of [onA, onB]) {
+      await eventually(() => new Set(client.events.map((e) => e.data)).size >= sent * 2, 'every held event', 30_000);
+    }
     await a!.broadcast('done', { event: 'marker' });
     const gotA = (await until(onA, 'done')).map((e) => e.data);
     const gotB = (await until(onB, 'done')).map((e) => e.data);
